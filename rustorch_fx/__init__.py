@@ -1,0 +1,48 @@
+"""rustorch_fx: PyTorch's semantics as pure functions over pytrees of ``jax.Array``.
+
+The inner layer of the library: functional autodiff (``grad``, ``jacobian``, ``hessian``,
+``hvp``, ``gradcheck``), tensor ops with PyTorch's conventions (:mod:`rustorch_fx.ops`) and the
+error hierarchy (:mod:`rustorch_fx.errors`). Every function is pure and composes with
+``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
+"""
+
+from rustorch_fx import errors, ops
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    AutogradError,
+    DataError,
+    DeviceError,
+    DTypeError,
+    ExportError,
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    NonFiniteError,
+    OptimizerError,
+    RusTorchError,
+    SerializationError,
+    ShapeError,
+    TracingError,
+    UnsupportedError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "errors",
+    "ops",
+    "ArgumentTypeError",
+    "AutogradError",
+    "DataError",
+    "DeviceError",
+    "DTypeError",
+    "ExportError",
+    "IndexOutOfRangeError",
+    "InvalidArgumentError",
+    "NonFiniteError",
+    "OptimizerError",
+    "RusTorchError",
+    "SerializationError",
+    "ShapeError",
+    "TracingError",
+    "UnsupportedError",
+]

@@ -1,0 +1,3 @@
+"""_creation ops (being written)."""
+
+__all__: list[str] = []

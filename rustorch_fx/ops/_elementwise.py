@@ -1,0 +1,3 @@
+"""_elementwise ops (being written)."""
+
+__all__: list[str] = []

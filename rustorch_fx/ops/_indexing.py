@@ -1,0 +1,3 @@
+"""_indexing ops (being written)."""
+
+__all__: list[str] = []

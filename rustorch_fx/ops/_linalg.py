@@ -1,0 +1,3 @@
+"""_linalg ops (being written)."""
+
+__all__: list[str] = []

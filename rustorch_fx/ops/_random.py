@@ -1,0 +1,3 @@
+"""_random ops (being written)."""
+
+__all__: list[str] = []

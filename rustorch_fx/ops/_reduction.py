@@ -1,0 +1,3 @@
+"""_reduction ops (being written)."""
+
+__all__: list[str] = []

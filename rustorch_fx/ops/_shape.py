@@ -1,0 +1,3 @@
+"""_shape ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""_sorting ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,117 @@
+"""Shared test helpers: conversions to and from torch, tolerant comparison, JAX mode switching.
+
+PyTorch is the oracle: tests build the same inputs for both libraries (from numpy), run the op
+in each, and compare with :func:`assert_close` (float32 at rtol=1e-5, atol=1e-6 by default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+torch.set_default_dtype(torch.float32)
+
+_TORCH_TO_NP = {
+    torch.float16: np.float16,
+    torch.float32: np.float32,
+    torch.float64: np.float64,
+    torch.int8: np.int8,
+    torch.int16: np.int16,
+    torch.int32: np.int32,
+    torch.int64: np.int64,
+    torch.uint8: np.uint8,
+    torch.bool: np.bool_,
+    torch.complex64: np.complex64,
+    torch.complex128: np.complex128,
+}
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Return a numpy copy of a torch tensor, a jax array, or a Python value."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.numpy().copy()
+    return np.asarray(x)
+
+
+def to_torch(x: Any, requires_grad: bool = False) -> torch.Tensor:
+    """Return a torch tensor holding the same values as a numpy/jax array."""
+    arr = np.array(x)
+    t = torch.from_numpy(arr.copy())
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    check_dtype: bool = True,
+    equal_nan: bool = True,
+) -> None:
+    """Assert that ``actual`` (ours) matches ``expected`` (torch or numpy) in shape, values, dtype.
+
+    ``check_dtype`` compares dtypes exactly, except that torch's int64 index outputs match our
+    int32 ones (rustorch_fx's index dtype is int32 in both JAX modes).
+    """
+    a, e = to_numpy(actual), to_numpy(expected)
+    assert a.shape == e.shape, f"shape {a.shape} != expected {e.shape}"
+    if check_dtype:
+        same = a.dtype == e.dtype or (a.dtype == np.int32 and e.dtype == np.int64)
+        assert same, f"dtype {a.dtype} != expected {e.dtype}"
+    if a.dtype == np.bool_ or e.dtype == np.bool_:
+        np.testing.assert_array_equal(a, e)
+    else:
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def assert_tree_close(actual: Any, expected: Any, **kwargs: Any) -> None:
+    """:func:`assert_close` over two pytrees with the same structure."""
+    la, ta = jax.tree_util.tree_flatten(actual)
+    le, te = jax.tree_util.tree_flatten(expected)
+    assert ta == te, f"tree structure {ta} != expected {te}"
+    for x, y in zip(la, le, strict=False):
+        assert_close(x, y, **kwargs)
+
+
+@contextlib.contextmanager
+def x64_mode(enabled: bool) -> Iterator[None]:
+    """Run a block with JAX's 64-bit mode set to ``enabled``, restoring it afterwards."""
+    with jax.enable_x64(enabled):
+        yield
+
+
+@pytest.fixture(params=[False, True], ids=["x32", "x64"])
+def both_modes(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Run the test once with JAX's 64-bit mode off and once with it on."""
+    with x64_mode(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A numpy Generator seeded from the test's name, so each test is reproducible."""
+    seed = zlib.crc32(request.node.nodeid.encode())
+    return np.random.default_rng(seed)
+
+
+def randn(rng: np.random.Generator, *shape: int, dtype: Any = np.float32) -> np.ndarray:
+    """Standard-normal numpy array of ``shape`` and ``dtype``."""
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def jx(x: np.ndarray) -> jax.Array:
+    """The numpy array as a jax array (same dtype, where the current mode allows it)."""
+    return jnp.asarray(x)
