@@ -6,7 +6,24 @@ error hierarchy (:mod:`rustorch_fx.errors`). Every function is pure and composes
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import errors, ops
+from rustorch_fx import autodiff, errors, ops
+from rustorch_fx.autodiff import (
+    GradcheckReport,
+    checkpoint,
+    detect_anomaly,
+    grad,
+    gradcheck,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    per_example_grad,
+    value_and_grad,
+    vhp,
+    vjp,
+)
 from rustorch_fx.errors import (
     ArgumentTypeError,
     AutogradError,
@@ -28,6 +45,7 @@ from rustorch_fx.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "autodiff",
     "errors",
     "ops",
     "ArgumentTypeError",
@@ -45,4 +63,19 @@ __all__ = [
     "ShapeError",
     "TracingError",
     "UnsupportedError",
+    "GradcheckReport",
+    "checkpoint",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "per_example_grad",
+    "value_and_grad",
+    "vhp",
+    "vjp",
 ]
