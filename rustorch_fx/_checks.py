@@ -18,6 +18,7 @@ from rustorch_fx.errors import (
     DTypeError,
     IndexOutOfRangeError,
     InvalidArgumentError,
+    ShapeError,
 )
 
 ArrayLike = Any
@@ -50,6 +51,34 @@ def _is_numeric_sequence(x: Sequence[Any]) -> bool:
         return False
 
 
+def is_int(x: Any) -> bool:
+    """Whether ``x`` is a Python or numpy integer (``bool`` excluded)."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def size_arg(op: str, size: Any, name: str = "size") -> tuple[int, ...]:
+    """Return a torch-style size argument as a tuple of non-negative ints.
+
+    Accepts an int, a sequence of ints, or the varargs tuple of a ``zeros(*size)`` call,
+    whose single element may itself be a sequence (``zeros(2, 3)`` and ``zeros((2, 3))``).
+
+    Raises:
+        ArgumentTypeError: If an entry is not an integer.
+        ShapeError: If an entry is negative.
+    """
+    if is_int(size):
+        size = (size,)
+    if isinstance(size, (list, tuple)) and len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    if not isinstance(size, (list, tuple)) or not all(is_int(s) for s in size):
+        raise ArgumentTypeError(f"{op}: {name} must be a sequence of ints, got {size!r}")
+    if any(s < 0 for s in size):
+        raise ShapeError(
+            f"{op}: trying to create an array with negative dimension in {name} {list(size)}"
+        )
+    return tuple(int(s) for s in size)
+
+
 def normalize_dim(op: str, dim: Any, ndim: int, name: str = "dim") -> int:
     """Return ``dim`` as a non-negative axis of an ``ndim``-dimensional array.
 
@@ -59,7 +88,7 @@ def normalize_dim(op: str, dim: Any, ndim: int, name: str = "dim") -> int:
         ArgumentTypeError: If ``dim`` is not an integer.
         IndexOutOfRangeError: If ``dim`` is outside ``[-ndim, ndim - 1]``.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+    if not is_int(dim):
         raise ArgumentTypeError(f"{op}: argument '{name}' must be an int, got {type(dim).__name__}")
     span = max(ndim, 1)
     if not -span <= dim < span:
@@ -81,7 +110,7 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...]:
     """
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+    if is_int(dim):
         return (normalize_dim(op, dim, ndim),) if ndim else ()
     if not isinstance(dim, (list, tuple)):
         raise ArgumentTypeError(

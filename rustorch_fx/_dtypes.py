@@ -119,6 +119,11 @@ def result_type(*operands: Any) -> np.dtype:
     return result
 
 
+def resolve(op: str, dtype: Any, default: Any) -> np.dtype:
+    """Return :func:`canonical` of ``dtype``, or ``default`` when ``dtype`` is None."""
+    return np.dtype(default) if dtype is None else canonical(op, dtype)
+
+
 def canonical(op: str, dtype: Any) -> np.dtype:
     """Return ``dtype`` as a numpy dtype, checking that JAX can hold it in the current mode.
 

@@ -90,9 +90,9 @@ def _check_callable(op: str, fun: Any) -> None:
 
 def _check_argnums_type(op: str, argnums: Any, name: str = "argnums") -> None:
     """Check that ``argnums`` is an int or a non-empty sequence of distinct ints."""
-    if _is_int(argnums):
+    if _checks.is_int(argnums):
         return
-    if not isinstance(argnums, (tuple, list)) or not all(_is_int(a) for a in argnums):
+    if not isinstance(argnums, (tuple, list)) or not all(_checks.is_int(a) for a in argnums):
         raise ArgumentTypeError(f"{op}: {name} must be an int or a tuple of ints, got {argnums!r}")
     if len(argnums) == 0:
         raise InvalidArgumentError(f"{op}: {name} must not be empty")
@@ -100,13 +100,9 @@ def _check_argnums_type(op: str, argnums: Any, name: str = "argnums") -> None:
         raise InvalidArgumentError(f"{op}: {name} {tuple(argnums)} contains duplicates")
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
 def _resolve_argnums(op: str, argnums: ArgNums, nargs: int, name: str = "argnums") -> Any:
     """Return ``argnums`` with negative entries made non-negative, checked against ``nargs``."""
-    single = _is_int(argnums)
+    single = _checks.is_int(argnums)
     nums = [int(argnums)] if single else [int(a) for a in argnums]  # type: ignore[union-attr]
     resolved = []
     for a in nums:
@@ -891,10 +887,10 @@ def checkpoint(
             f"got {type(policy).__name__}"
         )
     _check_bool(op, "prevent_cse", prevent_cse)
-    if _is_int(static_argnums):
+    if _checks.is_int(static_argnums):
         static_argnums = (int(static_argnums),)  # type: ignore[arg-type]
     elif not isinstance(static_argnums, (tuple, list)) or not all(
-        _is_int(a) for a in static_argnums
+        _checks.is_int(a) for a in static_argnums
     ):
         raise ArgumentTypeError(
             f"{op}: static_argnums must be an int or a tuple of ints, got {static_argnums!r}"

@@ -24,7 +24,7 @@ import numpy as np
 from jax import lax
 
 from rustorch_fx import _dtypes
-from rustorch_fx._checks import as_array, is_tracer
+from rustorch_fx._checks import as_array, is_int, is_tracer, size_arg
 from rustorch_fx.errors import (
     ArgumentTypeError,
     DTypeError,
@@ -57,26 +57,6 @@ DTypeLike = Any
 # ----------------------------------------------------------------------------------------------
 # private helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _size(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        size = tuple(size[0])
-    if not all(_is_int(s) for s in size):
-        raise ArgumentTypeError(f"{op}: size must be a sequence of ints, got {list(size)!r}")
-    if any(s < 0 for s in size):
-        raise ShapeError(
-            f"{op}: trying to create an array with negative dimension in size {list(size)}"
-        )
-    return tuple(int(s) for s in size)
-
-
-def _dtype(op: str, dtype: DTypeLike, default: Any) -> np.dtype:
-    return np.dtype(default) if dtype is None else _dtypes.canonical(op, dtype)
 
 
 def _scalar(op: str, name: str, value: Any) -> int | float | complex:
@@ -122,7 +102,9 @@ def zeros(*size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
         >>> ops.zeros(2, 3).shape
         (2, 3)
     """
-    return jnp.zeros(_size("zeros", size), _dtype("zeros", dtype, _dtypes.DEFAULT_FLOAT))
+    return jnp.zeros(
+        size_arg("zeros", size), _dtypes.resolve("zeros", dtype, _dtypes.DEFAULT_FLOAT)
+    )
 
 
 def ones(*size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
@@ -145,7 +127,7 @@ def ones(*size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
         >>> ops.ones((2,), dtype=jnp.int32).tolist()
         [1, 1]
     """
-    return jnp.ones(_size("ones", size), _dtype("ones", dtype, _dtypes.DEFAULT_FLOAT))
+    return jnp.ones(size_arg("ones", size), _dtypes.resolve("ones", dtype, _dtypes.DEFAULT_FLOAT))
 
 
 def empty(*size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
@@ -167,7 +149,9 @@ def empty(*size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
         >>> ops.empty(3).dtype
         dtype('float32')
     """
-    return jnp.zeros(_size("empty", size), _dtype("empty", dtype, _dtypes.DEFAULT_FLOAT))
+    return jnp.zeros(
+        size_arg("empty", size), _dtypes.resolve("empty", dtype, _dtypes.DEFAULT_FLOAT)
+    )
 
 
 def _fill_dtype(fill_value: Any) -> np.dtype:
@@ -210,15 +194,15 @@ def full(size: Sequence[int], fill_value: ArrayLike, *, dtype: DTypeLike = None)
         >>> ops.full((2,), 7).tolist(), ops.full((1,), 0.5).dtype
         ([7, 7], dtype('float32'))
     """
-    shape = _size("full", (size,))
+    shape = size_arg("full", (size,))
     value = _fill("full", fill_value)
-    dt = _dtype("full", dtype, _fill_dtype(value))
+    dt = _dtypes.resolve("full", dtype, _fill_dtype(value))
     return jnp.full(shape, value, dtype=dt)
 
 
 def _like(op: str, input: ArrayLike, dtype: DTypeLike) -> tuple[tuple[int, ...], np.dtype]:
     x = as_array(op, "input", input)
-    return x.shape, _dtype(op, dtype, x.dtype)
+    return x.shape, _dtypes.resolve(op, dtype, x.dtype)
 
 
 def zeros_like(input: ArrayLike, *, dtype: DTypeLike = None) -> jax.Array:
@@ -363,7 +347,7 @@ def arange(
     default = (
         _dtypes.DEFAULT_FLOAT if any(isinstance(v, float) for v in values) else _dtypes.DEFAULT_INT
     )
-    dt = _dtype("arange", dtype, default)
+    dt = _dtypes.resolve("arange", dtype, default)
     _numeric_dtype("arange", dt)
     if not all(math.isfinite(v) for v in values):
         raise InvalidArgumentError(f"arange: unsupported range: {values[0]} -> {values[1]}")
@@ -386,7 +370,7 @@ def arange(
 def _linspace_f64(op: str, start: Any, end: Any, steps: Any) -> np.ndarray:
     a = _scalar(op, "start", start)
     b = _scalar(op, "end", end)
-    if not _is_int(steps):
+    if not is_int(steps):
         raise ArgumentTypeError(f"{op}: argument 'steps' must be an int, got {steps!r}")
     if steps < 0:
         raise InvalidArgumentError(f"{op}: number of steps must be non-negative, got {steps}")
@@ -424,7 +408,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None) -
         [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     values = _linspace_f64("linspace", start, end, steps)
-    dt = _dtype("linspace", dtype, _dtypes.DEFAULT_FLOAT)
+    dt = _dtypes.resolve("linspace", dtype, _dtypes.DEFAULT_FLOAT)
     return jnp.asarray(values.astype(dt))
 
 
@@ -455,7 +439,7 @@ def logspace(
     """
     exponents = _linspace_f64("logspace", start, end, steps)
     b = _scalar("logspace", "base", base)
-    dt = _dtype("logspace", dtype, _dtypes.DEFAULT_FLOAT)
+    dt = _dtypes.resolve("logspace", dtype, _dtypes.DEFAULT_FLOAT)
     with np.errstate(over="ignore"):
         return jnp.asarray(np.power(np.float64(b), exponents).astype(dt))
 
@@ -483,23 +467,23 @@ def eye(n: int, m: int | None = None, *, dtype: DTypeLike = None) -> jax.Array:
     """
     m = n if m is None else m
     for name, v in (("n", n), ("m", m)):
-        if not _is_int(v):
+        if not is_int(v):
             raise ArgumentTypeError(f"eye: argument '{name}' must be an int, got {v!r}")
         if v < 0:
             raise InvalidArgumentError(f"eye: {name} must be greater or equal to 0, got {v}")
-    return jnp.eye(int(n), int(m), dtype=_dtype("eye", dtype, _dtypes.DEFAULT_FLOAT))
+    return jnp.eye(int(n), int(m), dtype=_dtypes.resolve("eye", dtype, _dtypes.DEFAULT_FLOAT))
 
 
 def _tri_indices(
     op: str, row: int, col: int, offset: int, dtype: DTypeLike, lower: bool
 ) -> jax.Array:
     for name, v in (("row", row), ("col", col), ("offset", offset)):
-        if not _is_int(v):
+        if not is_int(v):
             raise ArgumentTypeError(f"{op}: argument '{name}' must be an int, got {v!r}")
     for name, v in (("row", row), ("col", col)):
         if v < 0:
             raise InvalidArgumentError(f"{op}: {name} must be non-negative, got {v}")
-    dt = _dtype(op, dtype, _dtypes.INDEX)
+    dt = _dtypes.resolve(op, dtype, _dtypes.INDEX)
     if _dtypes.category(dt) != 1:
         raise DTypeError(f"{op}: dtype must be an integer dtype, got {dt.name}")
     make = np.tril_indices if lower else np.triu_indices

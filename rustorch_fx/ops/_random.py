@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from rustorch_fx import _dtypes
-from rustorch_fx._checks import as_array, is_tracer
+from rustorch_fx._checks import as_array, is_int, is_tracer, size_arg
 from rustorch_fx.errors import (
     ArgumentTypeError,
     DTypeError,
@@ -59,32 +59,6 @@ def _key(op: str, key: Any) -> jax.Array:
         f"{op}: argument 'key' must be a PRNG key (jax.random.key(seed) or "
         f"jax.random.PRNGKey(seed)), got {getattr(key, 'dtype', type(key).__name__)}"
     )
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _size(op: str, size: Any, name: str = "size") -> tuple[int, ...]:
-    if _is_int(size):
-        size = (size,)
-    if not isinstance(size, (list, tuple)) or not all(_is_int(s) for s in size):
-        raise ArgumentTypeError(f"{op}: argument '{name}' must be a sequence of ints, got {size!r}")
-    if any(s < 0 for s in size):
-        raise ShapeError(
-            f"{op}: trying to create an array with negative dimension in size {list(size)}"
-        )
-    return tuple(int(s) for s in size)
-
-
-def _varsize(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        size = tuple(size[0])
-    return _size(op, size)
-
-
-def _dtype(op: str, dtype: DTypeLike, default: Any) -> np.dtype:
-    return np.dtype(default) if dtype is None else _dtypes.canonical(op, dtype)
 
 
 def _floating(op: str, dt: np.dtype) -> None:
@@ -130,9 +104,9 @@ def rand(key: KeyArray, *size: int | Sequence[int], dtype: DTypeLike = None) -> 
         (2, 3)
     """
     k = _key("rand", key)
-    dt = _dtype("rand", dtype, _dtypes.DEFAULT_FLOAT)
+    dt = _dtypes.resolve("rand", dtype, _dtypes.DEFAULT_FLOAT)
     _floating("rand", dt)
-    return jax.random.uniform(k, _varsize("rand", size), dt)
+    return jax.random.uniform(k, size_arg("rand", size), dt)
 
 
 def randn(key: KeyArray, *size: int | Sequence[int], dtype: DTypeLike = None) -> jax.Array:
@@ -158,10 +132,10 @@ def randn(key: KeyArray, *size: int | Sequence[int], dtype: DTypeLike = None) ->
         dtype('float32')
     """
     k = _key("randn", key)
-    dt = _dtype("randn", dtype, _dtypes.DEFAULT_FLOAT)
+    dt = _dtypes.resolve("randn", dtype, _dtypes.DEFAULT_FLOAT)
     if not _dtypes.is_inexact(dt):
         raise DTypeError(f"randn: expected a floating point or complex dtype, got {dt.name}")
-    return jax.random.normal(k, _varsize("randn", size), dt)
+    return jax.random.normal(k, size_arg("randn", size), dt)
 
 
 def randint(
@@ -202,15 +176,15 @@ def randint(
     k = _key("randint", key)
     if size is None:
         low, high, size = 0, low, high
-    shape = _size("randint", size)
+    shape = size_arg("randint", size)
     for name, v in (("low", low), ("high", high)):
-        if not _is_int(v):
+        if not is_int(v):
             raise ArgumentTypeError(f"randint: argument '{name}' must be an int, got {v!r}")
     if low >= high:
         raise InvalidArgumentError(
             f"randint: expects 'low' to be less than 'high', but got low={low} >= high={high}"
         )
-    dt = _dtype("randint", dtype, _dtypes.DEFAULT_INT)
+    dt = _dtypes.resolve("randint", dtype, _dtypes.DEFAULT_INT)
     if dt == _dtypes.BOOL:
         raise DTypeError("randint: not implemented for dtype bool")
     draw_dt = dt if _dtypes.category(dt) == 1 else _dtypes.DEFAULT_INT
@@ -240,11 +214,11 @@ def randperm(key: KeyArray, n: int, *, dtype: DTypeLike = None) -> jax.Array:
         [0, 1, 2, 3]
     """
     k = _key("randperm", key)
-    if not _is_int(n):
+    if not is_int(n):
         raise ArgumentTypeError(f"randperm: argument 'n' must be an int, got {n!r}")
     if n < 0:
         raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")
-    dt = _dtype("randperm", dtype, _dtypes.INDEX)
+    dt = _dtypes.resolve("randperm", dtype, _dtypes.INDEX)
     if dt == _dtypes.BOOL:
         raise DTypeError("randperm: not implemented for dtype bool")
     return jax.random.permutation(k, jnp.arange(int(n), dtype=dt))
@@ -288,7 +262,7 @@ def normal(
     s = as_array("normal", "std", std)
     arrays = [x for x, v in ((m, mean), (s, std)) if not isinstance(v, (int, float))]
     default = _dtypes.result_type(*arrays) if arrays else _dtypes.DEFAULT_FLOAT
-    dt = _dtype("normal", dtype, default if _dtypes.is_floating(default) else np.float32)
+    dt = _dtypes.resolve("normal", dtype, default if _dtypes.is_floating(default) else np.float32)
     _floating("normal", dt)
     values = _concrete(s)
     if values is not None and (values < 0).any():
@@ -296,7 +270,7 @@ def normal(
     try:
         shape = np.broadcast_shapes(m.shape, s.shape)
         if size is not None:
-            target = _size("normal", size)
+            target = size_arg("normal", size)
             if np.broadcast_shapes(shape, target) != target:
                 raise ValueError
             shape = target
@@ -342,13 +316,13 @@ def uniform(
         True
     """
     k = _key("uniform", key)
-    shape = _size("uniform", size)
+    shape = size_arg("uniform", size)
     lo, hi = _number("uniform", "low", low), _number("uniform", "high", high)
     if lo > hi:
         raise InvalidArgumentError(
             f"uniform: expects low <= high, but found low={low} > high={high}"
         )
-    dt = _dtype("uniform", dtype, _dtypes.DEFAULT_FLOAT)
+    dt = _dtypes.resolve("uniform", dtype, _dtypes.DEFAULT_FLOAT)
     _floating("uniform", dt)
     return jax.random.uniform(k, shape, dt, lo, hi)
 
@@ -392,7 +366,7 @@ def bernoulli(
             f"bernoulli: expected floating point probabilities, got {np.dtype(prob.dtype).name}"
         )
     default = prob.dtype if is_array else _dtypes.DEFAULT_FLOAT
-    dt = _dtype("bernoulli", dtype, default)
+    dt = _dtypes.resolve("bernoulli", dtype, default)
     values = _concrete(prob)
     if values is not None and ((values < 0) | (values > 1) | np.isnan(values)).any():
         raise InvalidArgumentError(
@@ -401,7 +375,7 @@ def bernoulli(
         )
     shape = prob.shape
     if size is not None:
-        shape = _size("bernoulli", size)
+        shape = size_arg("bernoulli", size)
         try:
             ok = np.broadcast_shapes(prob.shape, shape) == shape
         except ValueError:
@@ -456,7 +430,7 @@ def multinomial(
         raise ShapeError(f"{op}: prob_dist must be 1 or 2 dim, got shape {w.shape}")
     if not _dtypes.is_floating(w.dtype):
         raise DTypeError(f"{op}: expected a floating point input, got {np.dtype(w.dtype).name}")
-    if not _is_int(num_samples):
+    if not is_int(num_samples):
         raise ArgumentTypeError(f"{op}: argument 'num_samples' must be an int, got {num_samples!r}")
     if num_samples <= 0:
         raise InvalidArgumentError(f"{op}: cannot sample {num_samples} (<= 0) samples")

@@ -20,7 +20,7 @@ from jax import lax
 
 from rustorch_fx import _dtypes
 from rustorch_fx._boundary import boundary
-from rustorch_fx._checks import as_array, normalize_dim, normalize_dims
+from rustorch_fx._checks import as_array, is_int, normalize_dim, normalize_dims
 from rustorch_fx.errors import (
     ArgumentTypeError,
     DTypeError,
@@ -94,15 +94,11 @@ ArrayLike = Any
 # ----------------------------------------------------------------------------------------------
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
 def _int_tuple(op: str, name: str, values: Any) -> tuple[int, ...]:
     """``values`` (an int or a sequence of ints) as a tuple of Python ints."""
-    if _is_int(values):
+    if is_int(values):
         return (int(values),)
-    if isinstance(values, (list, tuple)) and all(_is_int(v) for v in values):
+    if isinstance(values, (list, tuple)) and all(is_int(v) for v in values):
         return tuple(int(v) for v in values)
     raise ArgumentTypeError(
         f"{op}: argument '{name}' must be an int or a sequence of ints, got {values!r}"
@@ -903,7 +899,7 @@ def split(
     _require_ndim("split", x, 1)
     d = normalize_dim("split", dim, x.ndim)
     n = x.shape[d]
-    if _is_int(split_size_or_sections):
+    if is_int(split_size_or_sections):
         size = int(split_size_or_sections)
         if size < 0 or (size == 0 and n != 0):
             raise InvalidArgumentError(
@@ -948,7 +944,7 @@ def chunk(input: ArrayLike, chunks: int, dim: int = 0) -> tuple[jax.Array, ...]:
         [(2,), (2,), (1,)]
     """
     x = as_array("chunk", "input", input)
-    if not _is_int(chunks):
+    if not is_int(chunks):
         raise ArgumentTypeError(f"chunk: argument 'chunks' must be an int, got {chunks!r}")
     if chunks <= 0:
         raise InvalidArgumentError(f"chunk: chunks must be greater than 0, got {chunks}")
@@ -990,7 +986,7 @@ def tensor_split(
     _require_ndim("tensor_split", x, 1)
     d = normalize_dim("tensor_split", dim, x.ndim)
     n = x.shape[d]
-    if _is_int(indices_or_sections):
+    if is_int(indices_or_sections):
         sections = int(indices_or_sections)
         if sections <= 0:
             raise InvalidArgumentError(
@@ -1317,7 +1313,7 @@ def repeat_interleave(
         if x.ndim == 0:
             x = jnp.reshape(x, (1,))
     n = x.shape[d]
-    if _is_int(repeats):
+    if is_int(repeats):
         if repeats < 0:
             raise InvalidArgumentError(f"{op}: repeats can not be negative, got {repeats}")
         total = n * int(repeats)
@@ -1499,7 +1495,7 @@ def rot90(input: ArrayLike, k: int = 1, dims: Sequence[int] = (0, 1)) -> jax.Arr
     a, b = (normalize_dim("rot90", d, x.ndim) for d in dm)
     if a == b:
         raise InvalidArgumentError(f"rot90: expected rotation dims to be different, got {dm}")
-    if not _is_int(k):
+    if not is_int(k):
         raise ArgumentTypeError(f"rot90: argument 'k' must be an int, got {k!r}")
     return jnp.rot90(x, k, (a, b))
 
@@ -1532,7 +1528,7 @@ def narrow(input: ArrayLike, dim: int, start: int, length: int) -> jax.Array:
     _require_ndim("narrow", x, 1)
     d = normalize_dim("narrow", dim, x.ndim)
     for name, v in (("start", start), ("length", length)):
-        if not _is_int(v):
+        if not is_int(v):
             raise ArgumentTypeError(f"narrow: argument '{name}' must be an int, got {v!r}")
     n = x.shape[d]
     if not -n <= start <= n:
@@ -1573,7 +1569,7 @@ def select(input: ArrayLike, dim: int, index: int) -> jax.Array:
     x = as_array("select", "input", input)
     _require_ndim("select", x, 1)
     d = normalize_dim("select", dim, x.ndim)
-    if not _is_int(index):
+    if not is_int(index):
         raise ArgumentTypeError(f"select: argument 'index' must be an int, got {index!r}")
     n = x.shape[d]
     if not -n <= index < n:
@@ -1592,7 +1588,7 @@ def select(input: ArrayLike, dim: int, index: int) -> jax.Array:
 def _tri(op: str, input: ArrayLike, diagonal: int, lower: bool) -> jax.Array:
     x = as_array(op, "input", input)
     _require_ndim(op, x, 2)
-    if not _is_int(diagonal):
+    if not is_int(diagonal):
         raise ArgumentTypeError(f"{op}: argument 'diagonal' must be an int, got {diagonal!r}")
     return jnp.tril(x, int(diagonal)) if lower else jnp.triu(x, int(diagonal))
 
@@ -1672,7 +1668,7 @@ def diagonal(input: ArrayLike, offset: int = 0, dim1: int = 0, dim2: int = 1) ->
         raise InvalidArgumentError(
             f"diagonal: dimensions cannot be identical, got dim1={dim1} and dim2={dim2}"
         )
-    if not _is_int(offset):
+    if not is_int(offset):
         raise ArgumentTypeError(f"diagonal: argument 'offset' must be an int, got {offset!r}")
     return jnp.diagonal(x, int(offset), a, b)
 
@@ -1717,7 +1713,7 @@ def diag_embed(input: ArrayLike, offset: int = 0, dim1: int = -2, dim2: int = -1
         raise InvalidArgumentError(
             f"diag_embed: diagonal dimensions cannot be identical, got {dim1} and {dim2}"
         )
-    if not _is_int(offset):
+    if not is_int(offset):
         raise ArgumentTypeError(f"diag_embed: argument 'offset' must be an int, got {offset!r}")
     return _embed(x, int(offset), a, b)
 
@@ -1744,7 +1740,7 @@ def diag(input: ArrayLike, diagonal: int = 0) -> jax.Array:
     """
     x = as_array("diag", "input", input)
     _require_ndim("diag", x, 1, 2)
-    if not _is_int(diagonal):
+    if not is_int(diagonal):
         raise ArgumentTypeError(f"diag: argument 'diagonal' must be an int, got {diagonal!r}")
     if x.ndim == 1:
         return _embed(x, int(diagonal), 0, 1)
@@ -1768,7 +1764,7 @@ def diagflat(input: ArrayLike, offset: int = 0) -> jax.Array:
         [[1, 0], [0, 2]]
     """
     x = as_array("diagflat", "input", input)
-    if not _is_int(offset):
+    if not is_int(offset):
         raise ArgumentTypeError(f"diagflat: argument 'offset' must be an int, got {offset!r}")
     return _embed(jnp.ravel(x), int(offset), 0, 1)
 
