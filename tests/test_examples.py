@@ -112,8 +112,6 @@ def test_conjugate_gradient_solves_spd_system(higher_order):
     assert float(residual) <= 1e-5
 
 
-# torch's forward-mode AD warns about its own internal use of torch.jit.script.
-@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_benchmark_quick_prints_the_table(bench, capsys):
     rows = bench.main(["--quick", "--repeats", "1"])
     text = capsys.readouterr().out

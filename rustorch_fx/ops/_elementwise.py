@@ -1,3 +1,2795 @@
-"""_elementwise ops (being written)."""
+"""Elementwise arithmetic, comparison, bitwise and logical ops with PyTorch's type promotion.
 
-__all__: list[str] = []
+Every binary op goes through one helper that validates its operands, promotes them with
+:func:`rustorch_fx.ops.result_type` (PyTorch's rules, not NumPy's or JAX's) and checks that their
+shapes broadcast. So, as in ``torch``:
+
+- a float32 array with a Python float stays float32; an integer array with a Python float is
+  float32; a 0-d float64 array with a float32 array is float32 (0-d arrays and Python numbers
+  only raise the category);
+- int8 with uint8 is int16; float16 with bfloat16 is float32;
+- integer (or bool) inputs to floating functions (``sqrt``, ``exp``, ``div``, ``atan2``...) give
+  float32, the default float dtype.
+
+Operands may be arrays or Python numbers. A weakly typed 0-d JAX array (what a Python number
+becomes when it is passed through ``jax.jit``, or ``jnp.asarray(2.0)``) is promoted like the
+Python number it came from, so ``jit(f)(x, 2.0)`` gives the same dtype as ``f(x, 2.0)``.
+
+Differences from torch kept on purpose are documented in each function; the general ones:
+
+- Integer results have the dtype of the operands: the default integer is int32 here (int64 in
+  torch), in both of JAX's modes.
+- Integer division by zero raises :class:`~rustorch_fx.errors.InvalidArgumentError` (a
+  ``RuntimeError``, with ``ZeroDivisionError`` in the message, as torch) when the divisor is
+  concrete. Under ``jax.jit`` its values are unknown and XLA returns an unspecified value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from rustorch_fx import _dtypes
+from rustorch_fx._boundary import boundary
+from rustorch_fx._checks import as_array, is_tracer
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    DTypeError,
+    InvalidArgumentError,
+    ShapeError,
+)
+
+__all__ = [
+    # arithmetic
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "neg",
+    "negative",
+    "abs",
+    "absolute",
+    "sign",
+    "sgn",
+    "reciprocal",
+    "square",
+    "sqrt",
+    "rsqrt",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "atan2",
+    "arctan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "sigmoid",
+    "logit",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "clamp",
+    "clip",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "xlogy",
+    "nan_to_num",
+    "copysign",
+    "heaviside",
+    "deg2rad",
+    "rad2deg",
+    "sinc",
+    # bitwise
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    # comparison
+    "eq",
+    "ne",
+    "not_equal",
+    "lt",
+    "less",
+    "le",
+    "less_equal",
+    "gt",
+    "greater",
+    "ge",
+    "greater_equal",
+    "isclose",
+    "allclose",
+    "equal",
+    "isnan",
+    "isinf",
+    "isposinf",
+    "isneginf",
+    "isfinite",
+    "isreal",
+    "signbit",
+    # logical
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+]
+
+ArrayOrScalar = jax.Array | np.ndarray | bool | int | float | complex
+"""An operand: a ``jax.Array`` (or numpy array) or a Python number."""
+
+_SCALARS = (bool, int, float, complex)
+# A Python number standing for a weakly typed 0-d array of each category in result_type.
+_PROXY: dict[int, Any] = {0: False, 1: 0, 2: 0.0, 3: 0j}
+_KIND_NAMES = ("bool", "integer", "floating point", "complex")
+_ANY = (0, 1, 2, 3)
+_NUMBERS = (1, 2, 3)
+_REAL = (0, 1, 2)
+_REAL_NUMBERS = (1, 2)
+_INTEGRAL = (0, 1)
+_INEXACT = (2, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# The one promotion helper every op uses.
+# --------------------------------------------------------------------------------------------
+
+
+def _operand(op: str, name: str, x: Any) -> tuple[Any, Any]:
+    """Validate one operand; return ``(value, proxy)``, the proxy standing for it in promotion."""
+    if isinstance(x, _SCALARS):
+        return x, x
+    arr = as_array(op, name, x)
+    if arr.ndim == 0 and arr.aval.weak_type:
+        return arr, _PROXY[_dtypes.category(arr.dtype)]
+    return arr, arr
+
+
+def _check_kind(op: str, dtype: Any, allow: tuple[int, ...], what: str = "operands") -> None:
+    if _dtypes.category(dtype) not in allow:
+        expected = " or ".join(_KIND_NAMES[k] for k in allow)
+        raise DTypeError(f"{op}: expected {expected} {what}, got {np.dtype(dtype).name}")
+
+
+def _broadcast_shape(op: str, named: list[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:
+    """PyTorch's broadcasting of the operands' shapes; a ShapeError names both shapes."""
+    ndim = max((len(s) for _, s in named), default=0)
+    out = [1] * ndim
+    owner: list[tuple[str, tuple[int, ...]] | None] = [None] * ndim
+    for name, shape in named:
+        for i, size in enumerate(shape):
+            axis = ndim - len(shape) + i
+            if size == 1:
+                continue
+            if out[axis] == 1:
+                out[axis], owner[axis] = size, (name, shape)
+            elif out[axis] != size:
+                first, first_shape = owner[axis]  # type: ignore[misc]
+                raise ShapeError(
+                    f"{op}: shapes {first_shape} ('{first}') and {shape} ('{name}') cannot be "
+                    f"broadcast together: size {out[axis]} does not match size {size} at "
+                    f"dimension {axis - ndim}"
+                )
+    return tuple(out)
+
+
+def _to_dtype(op: str, name: str, value: Any, dtype: np.dtype) -> jax.Array:
+    if not isinstance(value, _SCALARS):
+        return value.astype(dtype)
+    try:
+        with np.errstate(all="ignore"):
+            host = np.asarray(value).astype(dtype)
+    except OverflowError as exc:
+        raise InvalidArgumentError(
+            f"{op}: the Python integer {value} given for '{name}' does not fit in a 64-bit integer"
+        ) from exc
+    return jnp.asarray(host)
+
+
+def _prepare(
+    op: str,
+    *,
+    floating: bool = False,
+    allow: tuple[int, ...] = _ANY,
+    **operands: Any,
+) -> tuple[list[jax.Array], np.dtype]:
+    """Validate, promote (PyTorch's rules) and shape-check ``operands``.
+
+    Args:
+        op: The public operation, for messages.
+        floating: Compute in the default float dtype when the promoted dtype is bool/integer.
+        allow: The promotion categories the op accepts (0 bool, 1 int, 2 float, 3 complex).
+        **operands: The operands by their public argument names, in order.
+
+    Returns:
+        The operands as arrays of the common dtype (not broadcast), and that dtype.
+    """
+    pairs = {name: _operand(op, name, x) for name, x in operands.items()}
+    dtype = _dtypes.result_type(*(proxy for _, proxy in pairs.values()))
+    _check_kind(op, dtype, allow)
+    if floating and _dtypes.category(dtype) < 2:
+        dtype = _dtypes.DEFAULT_FLOAT
+    _broadcast_shape(
+        op, [(n, tuple(v.shape)) for n, (v, _) in pairs.items() if not isinstance(v, _SCALARS)]
+    )
+    return [_to_dtype(op, n, v, dtype) for n, (v, _) in pairs.items()], dtype
+
+
+def _unary(
+    op: str, fn: Any, x: Any, *, floating: bool = True, allow: tuple[int, ...] = _ANY
+) -> jax.Array:
+    (a,), _ = _prepare(op, floating=floating, allow=allow, input=x)
+    return fn(a)
+
+
+def _scalar_arg(op: str, name: str, value: Any, dtype: np.dtype) -> None:
+    """Check a scalar multiplier (``alpha``, ``value``) against the result dtype, as torch."""
+    if not isinstance(value, _SCALARS):
+        raise ArgumentTypeError(
+            f"{op}: argument '{name}' must be a Python number, got {type(value).__name__}"
+        )
+    kind = _dtypes.category(dtype)
+    if isinstance(value, complex) and kind != 3:
+        raise DTypeError(
+            f"{op}: for non-complex inputs, argument '{name}' must not be a complex number "
+            f"(got {value!r} for {np.dtype(dtype).name})"
+        )
+    if isinstance(value, float) and kind < 2:
+        raise DTypeError(
+            f"{op}: for integral inputs, argument '{name}' must not be a floating point "
+            f"number (got {value!r} for {np.dtype(dtype).name})"
+        )
+    if kind != 0 and isinstance(value, bool):
+        raise DTypeError(
+            f"{op}: a boolean '{name}' is only supported for boolean results "
+            f"(got {value!r} for {np.dtype(dtype).name})"
+        )
+
+
+def _check_divisor(op: str, divisor: jax.Array, dtype: np.dtype, size: int) -> None:
+    """Raise for an integer division by a concrete zero, as torch does on CPU."""
+    if _dtypes.category(dtype) != 1 or size == 0 or is_tracer(divisor):
+        return
+    if not np.all(np.asarray(divisor)):
+        raise InvalidArgumentError(
+            f"{op}: ZeroDivisionError: integer division by zero (the divisor 'other' has a "
+            "zero element; convert to a floating dtype for inf/nan results)"
+        )
+
+
+def _size(*arrays: jax.Array) -> int:
+    return math.prod(jnp.broadcast_shapes(*(a.shape for a in arrays)))
+
+
+def _where_clamp(x: jax.Array, low: jax.Array | None, high: jax.Array | None) -> jax.Array:
+    """``min(max(x, low), high)`` propagating NaN, with torch's gradient at ties (to ``x``)."""
+    if low is not None:
+        below = x < low
+        if _dtypes.is_inexact(low.dtype):
+            below = below | jnp.isnan(low)
+        x = jnp.where(below, low, x)
+    if high is not None:
+        above = x > high
+        if _dtypes.is_inexact(high.dtype):
+            above = above | jnp.isnan(high)
+        x = jnp.where(above, high, x)
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# Arithmetic
+# --------------------------------------------------------------------------------------------
+
+
+@boundary("add")
+def add(
+    input: ArrayOrScalar, other: ArrayOrScalar, *, alpha: bool | int | float | complex = 1
+) -> jax.Array:
+    """Add ``alpha * other`` to ``input``, elementwise, with PyTorch's type promotion.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+        alpha: A Python number multiplying ``other``; it does not take part in promotion.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype (bool + bool is logical or).
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number, or ``alpha`` is not a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If ``alpha`` is a float for an integral result, complex for a real one, or
+            a bool for an integer one (as torch).
+
+    Example:
+        >>> add(jnp.array([1, 2]), 2.5)
+        Array([3.5, 4.5], dtype=float32)
+        >>> add(jnp.array([1.0, 2.0]), jnp.array([1.0, 1.0]), alpha=10)
+        Array([11., 12.], dtype=float32)
+    """
+    (a, b), dtype = _prepare("add", input=input, other=other)
+    _scalar_arg("add", "alpha", alpha, dtype)
+    if alpha != 1:
+        b = b * _to_dtype("add", "alpha", alpha, dtype)
+    return a + b
+
+
+@boundary("sub")
+def sub(
+    input: ArrayOrScalar, other: ArrayOrScalar, *, alpha: bool | int | float | complex = 1
+) -> jax.Array:
+    """Subtract ``alpha * other`` from ``input``, elementwise, with PyTorch's type promotion.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+        alpha: A Python number multiplying ``other``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If an operand is bool (as torch: use ``logical_xor``/``logical_not``), or
+            ``alpha`` does not suit the result dtype (see :func:`add`).
+
+    Example:
+        >>> sub(jnp.array([5, 7]), jnp.array([1, 2]), alpha=2)
+        Array([3, 3], dtype=int32)
+    """
+    for name, x in (("input", input), ("other", other)):
+        value = _operand("sub", name, x)[0]
+        if isinstance(value, bool) or np.dtype(getattr(value, "dtype", np.int32)) == np.bool_:
+            raise DTypeError(
+                f"sub: subtraction with a bool operand ('{name}') is not supported; use "
+                "logical_xor() or logical_not() instead"
+            )
+    (a, b), dtype = _prepare("sub", input=input, other=other)
+    _scalar_arg("sub", "alpha", alpha, dtype)
+    if alpha != 1:
+        b = b * _to_dtype("sub", "alpha", alpha, dtype)
+    return a - b
+
+
+subtract = sub
+
+
+@boundary("mul")
+def mul(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Multiply elementwise, with PyTorch's type promotion (bool * bool is logical and).
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> mul(jnp.array([1.0, 2.0], dtype=jnp.float16), 3.0)
+        Array([3., 6.], dtype=float16)
+    """
+    (a, b), _ = _prepare("mul", input=input, other=other)
+    return a * b
+
+
+multiply = mul
+
+
+def _divide(op: str, input: Any, other: Any, rounding_mode: str | None) -> jax.Array:
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise InvalidArgumentError(
+            f"{op}: expected rounding_mode to be one of None, 'trunc' or 'floor', "
+            f"got {rounding_mode!r}"
+        )
+    if rounding_mode is None:
+        (a, b), _ = _prepare(op, floating=True, input=input, other=other)
+        return a / b
+    (a, b), dtype = _prepare(op, allow=_REAL_NUMBERS, input=input, other=other)
+    _check_divisor(op, b, dtype, _size(a, b))
+    if rounding_mode == "trunc":
+        return lax.div(*jnp.broadcast_arrays(a, b)) if dtype.kind in "iu" else jnp.trunc(a / b)
+    return jnp.floor_divide(a, b)
+
+
+@boundary("div")
+def div(
+    input: ArrayOrScalar, other: ArrayOrScalar, *, rounding_mode: str | None = None
+) -> jax.Array:
+    """Divide ``input`` by ``other``, elementwise, as :func:`torch.div`.
+
+    Without ``rounding_mode`` this is true division: integer and bool operands give float32
+    (the default float dtype). ``"trunc"`` rounds toward zero and ``"floor"`` toward minus
+    infinity (Python's ``//``); both keep integer dtypes.
+
+    Args:
+        input: The dividend.
+        other: The divisor, broadcast against ``input``.
+        rounding_mode: None, ``"trunc"`` or ``"floor"``.
+
+    Returns:
+        An array of the broadcast shape; the promoted dtype (float32 for true division of
+        integers).
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If a rounding mode is given for bool or complex operands.
+        InvalidArgumentError: If ``rounding_mode`` is not one of the three, or (torch's
+            ``ZeroDivisionError``) an integer division with rounding has a concrete zero
+            divisor. Under ``jax.jit`` the divisor is not checked and XLA returns an
+            unspecified value where it is zero.
+
+    Warning:
+        Integer division by zero is detected only when the divisor is concrete (eagerly).
+        Under ``jax.jit`` XLA returns an unspecified value instead of raising.
+
+    Example:
+        >>> div(jnp.array([7, -7]), 2)
+        Array([ 3.5, -3.5], dtype=float32)
+        >>> div(jnp.array([7, -7]), 2, rounding_mode="floor")
+        Array([ 3, -4], dtype=int32)
+    """
+    return _divide("div", input, other, rounding_mode)
+
+
+divide = div
+
+
+@boundary("true_divide")
+def true_divide(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """True division, as ``div(input, other)``: integer operands give float32.
+
+    Args:
+        input: The dividend.
+        other: The divisor, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape, of the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> true_divide(jnp.array([1, 2]), jnp.array([2, 2]))
+        Array([0.5, 1. ], dtype=float32)
+    """
+    return _divide("true_divide", input, other, None)
+
+
+@boundary("floor_divide")
+def floor_divide(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Division rounded toward minus infinity, as Python's ``//`` (``div(..., "floor")``).
+
+    Args:
+        input: The dividend.
+        other: The divisor, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool or complex operands.
+        InvalidArgumentError: For an integer division by a concrete zero (torch's
+            ``ZeroDivisionError``); not checked under ``jax.jit``.
+
+    Warning:
+        Integer division by zero is detected only when the divisor is concrete (eagerly).
+        Under ``jax.jit`` XLA returns an unspecified value instead of raising.
+
+    Example:
+        >>> floor_divide(jnp.array([5, -5]), 3)
+        Array([ 1, -2], dtype=int32)
+    """
+    return _divide("floor_divide", input, other, "floor")
+
+
+@boundary("remainder")
+def remainder(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Python's modulus: the result has the sign of the divisor (``input - floor(a/b) * b``).
+
+    Args:
+        input: The dividend.
+        other: The divisor, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool or complex operands.
+        InvalidArgumentError: For an integer division by a concrete zero (torch's
+            ``ZeroDivisionError``); not checked under ``jax.jit``.
+
+    Warning:
+        Integer division by zero is detected only when the divisor is concrete (eagerly).
+        Under ``jax.jit`` XLA returns an unspecified value instead of raising.
+
+    Example:
+        >>> remainder(jnp.array([5, -5]), -3)
+        Array([-1, -2], dtype=int32)
+    """
+    (a, b), dtype = _prepare("remainder", allow=_REAL_NUMBERS, input=input, other=other)
+    _check_divisor("remainder", b, dtype, _size(a, b))
+    return jnp.remainder(a, b)
+
+
+@boundary("fmod")
+def fmod(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """C's ``fmod``: the remainder has the sign of the dividend.
+
+    Args:
+        input: The dividend.
+        other: The divisor, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool or complex operands.
+        InvalidArgumentError: For an integer division by a concrete zero (torch's
+            ``ZeroDivisionError``); not checked under ``jax.jit``.
+
+    Warning:
+        Integer division by zero is detected only when the divisor is concrete (eagerly).
+        Under ``jax.jit`` XLA returns an unspecified value instead of raising.
+
+    Example:
+        >>> fmod(jnp.array([5, -5]), -3)
+        Array([ 2, -2], dtype=int32)
+    """
+    (a, b), dtype = _prepare("fmod", allow=_REAL_NUMBERS, input=input, other=other)
+    _check_divisor("fmod", b, dtype, _size(a, b))
+    return jnp.fmod(a, b)
+
+
+@boundary("pow")
+def pow(input: ArrayOrScalar, exponent: ArrayOrScalar) -> jax.Array:
+    """Raise ``input`` to ``exponent``, elementwise, with PyTorch's type promotion.
+
+    Either operand may be a Python number. A Python ``int`` exponent uses repeated
+    multiplication (exact for integers, and like torch's fast paths for floats).
+
+    Args:
+        input: The base.
+        exponent: The exponent, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If both operands are bool (as torch).
+        InvalidArgumentError: If an integer result has a negative Python ``int`` exponent
+            ("Integers to negative integer powers are not allowed", as torch). With an
+            array exponent torch computes and so does this (``1``, ``-1`` or ``0``).
+
+    Example:
+        >>> pow(jnp.array([1, 2, 3]), 2)
+        Array([1, 4, 9], dtype=int32)
+        >>> pow(2, jnp.array([0.5, 1.0]))
+        Array([1.4142135, 2.       ], dtype=float32)
+    """
+    (a, b), dtype = _prepare("pow", allow=_ANY, input=input, exponent=exponent)
+    if dtype == np.bool_:
+        raise DTypeError("pow: expected integer, floating point or complex operands, got bool")
+    if isinstance(exponent, int) and not isinstance(exponent, bool):
+        if exponent < 0 and _dtypes.category(dtype) == 1:
+            raise InvalidArgumentError(
+                f"pow: Integers to negative integer powers are not allowed (exponent "
+                f"{exponent} for {dtype.name} input)"
+            )
+        return lax.integer_pow(a, exponent)
+    return jnp.power(a, b)
+
+
+@boundary("neg")
+def neg(input: ArrayOrScalar) -> jax.Array:
+    """Negate elementwise (unsigned integers wrap around).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For a bool input (as torch: use ``logical_not``).
+
+    Example:
+        >>> neg(jnp.array([1, -2]))
+        Array([-1,  2], dtype=int32)
+    """
+    return _unary("neg", jnp.negative, input, floating=False, allow=_NUMBERS)
+
+
+negative = neg
+
+
+@boundary("abs")
+def abs(input: ArrayOrScalar) -> jax.Array:
+    """Absolute value, elementwise; the magnitude (a real dtype) for complex input.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, of its dtype (the matching real dtype for complex).
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For a bool input (as torch).
+
+    Example:
+        >>> abs(jnp.array([-1.5, 2.0]))
+        Array([1.5, 2. ], dtype=float32)
+    """
+    return _unary("abs", jnp.abs, input, floating=False, allow=_NUMBERS)
+
+
+absolute = abs
+
+
+def _real_sign(x: jax.Array) -> jax.Array:
+    if x.dtype == np.bool_:
+        return x
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+@boundary("sign")
+def sign(input: ArrayOrScalar) -> jax.Array:
+    """The sign (-1, 0 or 1) of each element, in ``input``'s dtype.
+
+    As torch, ``sign(nan)`` is 0 and ``sign(-0.0)`` is ``0.0`` (NumPy and JAX give nan and -0.0);
+    bool input is returned as is.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (use :func:`sgn`).
+
+    Example:
+        >>> sign(jnp.array([-2.0, 0.0, 3.0]))
+        Array([-1.,  0.,  1.], dtype=float32)
+    """
+    return _unary("sign", _real_sign, input, floating=False, allow=_REAL)
+
+
+def _complex_sign(x: jax.Array) -> jax.Array:
+    if not jnp.iscomplexobj(x):
+        return _real_sign(x)
+    mag = jnp.abs(x)
+    return jnp.where(mag == 0, jnp.zeros_like(x), x / jnp.where(mag == 0, 1, mag).astype(x.dtype))
+
+
+@boundary("sgn")
+def sgn(input: ArrayOrScalar) -> jax.Array:
+    """The sign of real input (as :func:`sign`), ``x / |x|`` for complex input (0 at 0).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sgn(jnp.array([3 + 4j, 0j]))
+        Array([0.6+0.8j, 0. +0.j ], dtype=complex64)
+    """
+    return _unary("sgn", _complex_sign, input, floating=False)
+
+
+@boundary("reciprocal")
+def reciprocal(input: ArrayOrScalar) -> jax.Array:
+    """``1 / input``, elementwise; integer and bool input give float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> reciprocal(jnp.array([2, 4]))
+        Array([0.5 , 0.25], dtype=float32)
+    """
+    return _unary("reciprocal", lambda x: 1 / x, input)
+
+
+@boundary("square")
+def square(input: ArrayOrScalar) -> jax.Array:
+    """``input * input``, elementwise; bool input gives the default integer (torch: int64).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, of ``result_type(input, 2)``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> square(jnp.array([-3, 2]))
+        Array([9, 4], dtype=int32)
+    """
+    (a, _), _ = _prepare("square", input=input, exponent=2)
+    return lax.integer_pow(a, 2)
+
+
+def _float_fn(op: str, fn: Any, x: Any, complex_ok: bool = True) -> jax.Array:
+    return _unary(op, fn, x, allow=_ANY if complex_ok else _REAL)
+
+
+@boundary("sqrt")
+def sqrt(input: ArrayOrScalar) -> jax.Array:
+    """Square root, elementwise; integer and bool input give float32 (as torch).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sqrt(jnp.array([4, 9]))
+        Array([2., 3.], dtype=float32)
+    """
+    return _float_fn("sqrt", jnp.sqrt, input)
+
+
+@boundary("rsqrt")
+def rsqrt(input: ArrayOrScalar) -> jax.Array:
+    """Reciprocal of the square root, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> rsqrt(jnp.array([4.0, 16.0]))
+        Array([0.5 , 0.25], dtype=float32)
+    """
+    return _float_fn("rsqrt", lax.rsqrt, input)
+
+
+@boundary("exp")
+def exp(input: ArrayOrScalar) -> jax.Array:
+    """``e ** input``, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> exp(jnp.array([0.0]))
+        Array([1.], dtype=float32)
+    """
+    return _float_fn("exp", jnp.exp, input)
+
+
+@boundary("exp2")
+def exp2(input: ArrayOrScalar) -> jax.Array:
+    """``2 ** input``, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> exp2(jnp.array([3]))
+        Array([8.], dtype=float32)
+    """
+    return _float_fn("exp2", jnp.exp2, input)
+
+
+@boundary("expm1")
+def expm1(input: ArrayOrScalar) -> jax.Array:
+    """``exp(input) - 1``, accurate near zero; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> expm1(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("expm1", jnp.expm1, input)
+
+
+@boundary("log")
+def log(input: ArrayOrScalar) -> jax.Array:
+    """Natural logarithm, elementwise (nan below 0, -inf at 0); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> log(jnp.array([1.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("log", jnp.log, input)
+
+
+@boundary("log2")
+def log2(input: ArrayOrScalar) -> jax.Array:
+    """Base-2 logarithm, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> log2(jnp.array([8]))
+        Array([3.], dtype=float32)
+    """
+    return _float_fn("log2", jnp.log2, input)
+
+
+@boundary("log10")
+def log10(input: ArrayOrScalar) -> jax.Array:
+    """Base-10 logarithm, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> log10(jnp.array([100.0]))
+        Array([2.], dtype=float32)
+    """
+    return _float_fn("log10", jnp.log10, input)
+
+
+@boundary("log1p")
+def log1p(input: ArrayOrScalar) -> jax.Array:
+    """``log(1 + input)``, accurate near zero; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> log1p(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("log1p", jnp.log1p, input)
+
+
+@boundary("sin")
+def sin(input: ArrayOrScalar) -> jax.Array:
+    """Sine, elementwise (radians); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sin(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("sin", jnp.sin, input)
+
+
+@boundary("cos")
+def cos(input: ArrayOrScalar) -> jax.Array:
+    """Cosine, elementwise (radians); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> cos(jnp.array([0]))
+        Array([1.], dtype=float32)
+    """
+    return _float_fn("cos", jnp.cos, input)
+
+
+@boundary("tan")
+def tan(input: ArrayOrScalar) -> jax.Array:
+    """Tangent, elementwise (radians); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> tan(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("tan", jnp.tan, input)
+
+
+@boundary("asin")
+def asin(input: ArrayOrScalar) -> jax.Array:
+    """Inverse sine, elementwise (nan outside [-1, 1]); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> asin(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("asin", jnp.arcsin, input)
+
+
+@boundary("acos")
+def acos(input: ArrayOrScalar) -> jax.Array:
+    """Inverse cosine, elementwise (nan outside [-1, 1]); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> acos(jnp.array([1.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("acos", jnp.arccos, input)
+
+
+@boundary("atan")
+def atan(input: ArrayOrScalar) -> jax.Array:
+    """Inverse tangent, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> atan(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("atan", jnp.arctan, input)
+
+
+arcsin = asin
+arccos = acos
+arctan = atan
+
+
+@boundary("atan2")
+def atan2(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant.
+
+    Args:
+        input: The y coordinates.
+        other: The x coordinates, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape; the promoted floating dtype (float32 for integers).
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> atan2(jnp.array([1.0]), jnp.array([1.0]))
+        Array([0.7853982], dtype=float32)
+    """
+    (a, b), _ = _prepare("atan2", floating=True, allow=_REAL, input=input, other=other)
+    return jnp.arctan2(a, b)
+
+
+arctan2 = atan2
+
+
+@boundary("sinh")
+def sinh(input: ArrayOrScalar) -> jax.Array:
+    """Hyperbolic sine, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sinh(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("sinh", jnp.sinh, input)
+
+
+@boundary("cosh")
+def cosh(input: ArrayOrScalar) -> jax.Array:
+    """Hyperbolic cosine, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> cosh(jnp.array([0.0]))
+        Array([1.], dtype=float32)
+    """
+    return _float_fn("cosh", jnp.cosh, input)
+
+
+@boundary("tanh")
+def tanh(input: ArrayOrScalar) -> jax.Array:
+    """Hyperbolic tangent, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> tanh(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("tanh", jnp.tanh, input)
+
+
+@boundary("asinh")
+def asinh(input: ArrayOrScalar) -> jax.Array:
+    """Inverse hyperbolic sine, elementwise; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> asinh(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("asinh", jnp.arcsinh, input)
+
+
+@boundary("acosh")
+def acosh(input: ArrayOrScalar) -> jax.Array:
+    """Inverse hyperbolic cosine, elementwise (nan below 1); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> acosh(jnp.array([1.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("acosh", jnp.arccosh, input)
+
+
+@boundary("atanh")
+def atanh(input: ArrayOrScalar) -> jax.Array:
+    """Inverse hyperbolic tangent, elementwise (±inf at ±1); integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> atanh(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("atanh", jnp.arctanh, input)
+
+
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+
+
+@boundary("sigmoid")
+def sigmoid(input: ArrayOrScalar) -> jax.Array:
+    """The logistic function ``1 / (1 + exp(-input))``; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sigmoid(jnp.array([0.0]))
+        Array([0.5], dtype=float32)
+    """
+    return _float_fn("sigmoid", jax.nn.sigmoid, input)
+
+
+@boundary("logit")
+def logit(input: ArrayOrScalar, eps: float | None = None) -> jax.Array:
+    """The inverse of :func:`sigmoid`, ``log(p / (1 - p))``; integer input gives float32.
+
+    Args:
+        input: Probabilities.
+        eps: If given, ``input`` is first clamped to ``[eps, 1 - eps]`` (the gradient is 0
+            outside that interval, as torch).
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number, or ``eps`` not a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> logit(jnp.array([0.5, 0.0]), eps=0.25)
+        Array([ 0.       , -1.0986123], dtype=float32)
+    """
+    (a,), dtype = _prepare("logit", floating=True, allow=_REAL, input=input)
+    if eps is not None:
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+            raise ArgumentTypeError(
+                f"logit: argument 'eps' must be a float or None, got {type(eps).__name__}"
+            )
+        low = jnp.asarray(eps, dtype)
+        a = _where_clamp(a, low, 1 - low)
+    return jnp.log(a / (1 - a))
+
+
+@boundary("erf")
+def erf(input: ArrayOrScalar) -> jax.Array:
+    """The error function, elementwise; integer input gives float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (as torch).
+
+    Example:
+        >>> erf(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("erf", lax.erf, input, complex_ok=False)
+
+
+@boundary("erfc")
+def erfc(input: ArrayOrScalar) -> jax.Array:
+    """The complementary error function ``1 - erf(input)``; integer input gives float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> erfc(jnp.array([0.0]))
+        Array([1.], dtype=float32)
+    """
+    return _float_fn("erfc", lax.erfc, input, complex_ok=False)
+
+
+@boundary("erfinv")
+def erfinv(input: ArrayOrScalar) -> jax.Array:
+    """The inverse error function (±inf at ±1, nan outside); integer input gives float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> erfinv(jnp.array([0.0]))
+        Array([0.], dtype=float32)
+    """
+    return _float_fn("erfinv", lax.erf_inv, input, complex_ok=False)
+
+
+@boundary("lgamma")
+def lgamma(input: ArrayOrScalar) -> jax.Array:
+    """``log(|gamma(input)|)``, elementwise (inf at the poles); integer input gives float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> lgamma(jnp.array([0.0, 3.0])).round(4)
+        Array([   inf, 0.6931], dtype=float32)
+    """
+    return _float_fn("lgamma", lax.lgamma, input, complex_ok=False)
+
+
+def _digamma(x: jax.Array) -> jax.Array:
+    # torch: digamma(+0) = -inf and digamma(-0) = +inf; XLA gives nan at both.
+    return jnp.where(x == 0, jnp.copysign(jnp.asarray(jnp.inf, x.dtype), -x), lax.digamma(x))
+
+
+@boundary("digamma")
+def digamma(input: ArrayOrScalar) -> jax.Array:
+    """The logarithmic derivative of gamma; integer input gives float32.
+
+    As torch, ``digamma(0.0)`` is ``-inf`` and ``digamma(-0.0)`` is ``inf`` (XLA: nan), and
+    negative integers give nan.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> digamma(jnp.array([0.0, -0.0, -1.0]))
+        Array([-inf,  inf,  nan], dtype=float32)
+    """
+    return _float_fn("digamma", _digamma, input, complex_ok=False)
+
+
+def _rounding(op: str, fn: Any, input: Any) -> jax.Array:
+    (a,), dtype = _prepare(op, allow=_REAL_NUMBERS, input=input)
+    return a if _dtypes.category(dtype) == 1 else fn(a)
+
+
+@boundary("floor")
+def floor(input: ArrayOrScalar) -> jax.Array:
+    """Round down to an integral value; integer input is returned unchanged (as torch).
+
+    Args:
+        input: An integer or floating array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For bool or complex input (as torch).
+
+    Example:
+        >>> floor(jnp.array([-1.5, 1.5]))
+        Array([-2.,  1.], dtype=float32)
+    """
+    return _rounding("floor", jnp.floor, input)
+
+
+@boundary("ceil")
+def ceil(input: ArrayOrScalar) -> jax.Array:
+    """Round up to an integral value; integer input is returned unchanged.
+
+    Args:
+        input: An integer or floating array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For bool or complex input.
+
+    Example:
+        >>> ceil(jnp.array([-1.5, 1.5]))
+        Array([-1.,  2.], dtype=float32)
+    """
+    return _rounding("ceil", jnp.ceil, input)
+
+
+@boundary("trunc")
+def trunc(input: ArrayOrScalar) -> jax.Array:
+    """Round toward zero; integer input is returned unchanged.
+
+    Args:
+        input: An integer or floating array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For bool or complex input.
+
+    Example:
+        >>> trunc(jnp.array([-1.5, 1.5]))
+        Array([-1.,  1.], dtype=float32)
+    """
+    return _rounding("trunc", jnp.trunc, input)
+
+
+fix = trunc
+
+
+@boundary("round")
+def round(input: ArrayOrScalar, *, decimals: int = 0) -> jax.Array:
+    """Round to ``decimals`` decimal places, halves to even (as torch and NumPy).
+
+    With ``decimals != 0`` the value is scaled by ``10 ** decimals`` in ``input``'s dtype,
+    rounded and scaled back, as torch does, so results carry that dtype's rounding error.
+
+    Args:
+        input: An integer or floating array or number.
+        decimals: Number of decimal places (negative: round to tens, hundreds, ...).
+
+    Returns:
+        An array shaped and typed like ``input`` (integers unchanged when ``decimals`` is 0).
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number, or ``decimals`` not an int.
+        DTypeError: For bool or complex input, or integer input with ``decimals != 0``
+            (as torch).
+
+    Example:
+        >>> round(jnp.array([0.5, 1.5, 2.5]))
+        Array([0., 2., 2.], dtype=float32)
+        >>> round(jnp.array([1250.0]), decimals=-2)
+        Array([1200.], dtype=float32)
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise ArgumentTypeError(
+            f"round: argument 'decimals' must be an int, got {type(decimals).__name__}"
+        )
+    (a,), dtype = _prepare("round", allow=_REAL_NUMBERS, input=input)
+    if decimals == 0:
+        return a if _dtypes.category(dtype) == 1 else jnp.round(a)
+    _check_kind("round", dtype, (2,), "input when decimals is not 0")
+    scale = jnp.asarray(10.0 ** (decimals if decimals > 0 else -decimals), dtype)
+    if decimals > 0:
+        return jnp.round(a * scale) / scale
+    return jnp.round(a / scale) * scale
+
+
+@boundary("frac")
+def frac(input: ArrayOrScalar) -> jax.Array:
+    """The fractional part ``input - trunc(input)``, with the sign of ``input``.
+
+    Args:
+        input: A floating array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For bool, integer or complex input (as torch).
+
+    Example:
+        >>> frac(jnp.array([-1.5, 2.25]))
+        Array([-0.5 ,  0.25], dtype=float32)
+    """
+    return _unary("frac", lambda x: x - jnp.trunc(x), input, floating=False, allow=(2,))
+
+
+@boundary("clamp")
+def clamp(
+    input: ArrayOrScalar,
+    min: ArrayOrScalar | None = None,
+    max: ArrayOrScalar | None = None,
+) -> jax.Array:
+    """Clamp ``input`` into ``[min, max]``: ``minimum(maximum(input, min), max)``.
+
+    ``min`` and ``max`` may be numbers or arrays (broadcast against ``input``) and take part in
+    promotion, as torch (an integer array clamped by a float is float32). If ``min > max`` the
+    result is ``max``. NaN in ``input``, ``min`` or ``max`` propagates. At a tie the gradient
+    goes to ``input``, as torch.
+
+    Args:
+        input: The array to clamp.
+        min: Lower bound, or None for none.
+        max: Upper bound, or None for none.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        InvalidArgumentError: If both ``min`` and ``max`` are None (as torch).
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For a bool or complex result (as torch).
+
+    Example:
+        >>> clamp(jnp.array([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+        Array([0. , 0.5, 1. ], dtype=float32)
+        >>> clamp(jnp.array([1, 5]), max=2.5)
+        Array([1. , 2.5], dtype=float32)
+    """
+    if min is None and max is None:
+        raise InvalidArgumentError("clamp: at least one of 'min' or 'max' must not be None")
+    bounds = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+    arrays, _ = _prepare("clamp", allow=_REAL_NUMBERS, input=input, **bounds)
+    found = dict(zip(bounds, arrays[1:], strict=True))
+    return _where_clamp(arrays[0], found.get("min"), found.get("max"))
+
+
+clip = clamp
+
+
+@boundary("maximum")
+def maximum(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise maximum, propagating NaN (use :func:`fmax` to ignore it).
+
+    At a tie the gradient is split in halves between the operands, as torch.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input`` (torch requires an array; a
+            number is accepted here).
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands (as torch).
+
+    Warning:
+        Where an operand is NaN, the gradient is 0 for both operands here; torch passes the
+        whole gradient to both.
+
+    Example:
+        >>> maximum(jnp.array([1.0, jnp.nan]), jnp.array([2.0, 0.0]))
+        Array([ 2., nan], dtype=float32)
+    """
+    (a, b), _ = _prepare("maximum", allow=_REAL, input=input, other=other)
+    return jnp.maximum(a, b)
+
+
+@boundary("minimum")
+def minimum(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise minimum, propagating NaN (use :func:`fmin` to ignore it).
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Warning:
+        Where an operand is NaN, the gradient is 0 for both operands here; torch passes the
+        whole gradient to both.
+
+    Example:
+        >>> minimum(jnp.array([1, 5]), jnp.array([3, 2]))
+        Array([1, 2], dtype=int32)
+    """
+    (a, b), _ = _prepare("minimum", allow=_REAL, input=input, other=other)
+    return jnp.minimum(a, b)
+
+
+def _fminmax(op: str, input: Any, other: Any, pick_first: Any) -> jax.Array:
+    (a, b), dtype = _prepare(op, allow=_REAL, input=input, other=other)
+    first = pick_first(a, b)
+    if _dtypes.is_floating(dtype):
+        first = first | jnp.isnan(b)
+    return jnp.where(first, a, b)
+
+
+@boundary("fmax")
+def fmax(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise maximum ignoring NaN: NaN only where both are NaN (C's ``fmax``).
+
+    At a tie the gradient goes to ``input``, as torch.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> fmax(jnp.array([1.0, jnp.nan]), jnp.array([2.0, 0.0]))
+        Array([2., 0.], dtype=float32)
+    """
+    return _fminmax("fmax", input, other, lambda a, b: a >= b)
+
+
+@boundary("fmin")
+def fmin(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise minimum ignoring NaN: NaN only where both are NaN (C's ``fmin``).
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> fmin(jnp.array([1.0, jnp.nan]), jnp.array([2.0, 0.0]))
+        Array([1., 0.], dtype=float32)
+    """
+    return _fminmax("fmin", input, other, lambda a, b: a <= b)
+
+
+def _same_dtype(op: str, **operands: Any) -> np.dtype | None:
+    """Torch's rule for ops without promotion: array operands must share one dtype.
+
+    Returns:
+        That dtype, or None when every operand is a Python number.
+    """
+    named = []
+    for name, x in operands.items():
+        value, proxy = _operand(op, name, x)
+        if not isinstance(proxy, _SCALARS):
+            named.append((name, np.dtype(value.dtype)))
+    for name, dtype in named[1:]:
+        if dtype != named[0][1]:
+            raise DTypeError(
+                f"{op}: expected '{name}' to have the dtype of '{named[0][0]}' "
+                f"({named[0][1].name}), got {dtype.name}"
+            )
+    return named[0][1] if named else None
+
+
+@boundary("lerp")
+def lerp(input: ArrayOrScalar, end: ArrayOrScalar, weight: ArrayOrScalar) -> jax.Array:
+    """Linear interpolation ``input + weight * (end - input)``, with torch's formula.
+
+    Torch computes ``input + w * (end - input)`` for ``|w| < 0.5`` and
+    ``end - (end - input) * (1 - w)`` otherwise (exact at both ends); so does this.
+
+    Args:
+        input: The start points, floating or complex.
+        end: The end points; an array must have ``input``'s dtype (as torch, no promotion).
+            A Python number is accepted here (torch requires an array).
+        weight: A number or an array of ``input``'s dtype.
+
+    Returns:
+        An array of the broadcast shape, of ``input``'s dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For integer or bool operands, or arrays of different dtypes (as torch).
+
+    Example:
+        >>> lerp(jnp.array([0.0, 1.0]), jnp.array([10.0, 3.0]), 0.5)
+        Array([5., 2.], dtype=float32)
+    """
+    common = _same_dtype("lerp", input=input, end=end, weight=weight)
+    if common is not None:
+        _check_kind("lerp", common, _INEXACT)
+    (a, e, w), _ = _prepare("lerp", allow=_INEXACT, input=input, end=end, weight=weight)
+    diff = e - a
+    small = jnp.abs(w) < 0.5
+    return jnp.where(small, a + w * diff, e - diff * (1 - w))
+
+
+@boundary("addcmul")
+def addcmul(
+    input: ArrayOrScalar,
+    tensor1: ArrayOrScalar,
+    tensor2: ArrayOrScalar,
+    *,
+    value: bool | int | float | complex = 1,
+) -> jax.Array:
+    """``input + value * tensor1 * tensor2``, elementwise, with PyTorch's type promotion.
+
+    Args:
+        input: The array added to.
+        tensor1: The first factor.
+        tensor2: The second factor.
+        value: A Python number scaling the product.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For a bool result (as torch), or a float ``value`` with an integer result
+            (torch silently truncates ``value`` to an integer; this raises instead).
+
+    Warning:
+        A float ``value`` with an integer result raises here; torch silently truncates it.
+
+    Example:
+        >>> addcmul(jnp.array([1.0]), jnp.array([2.0]), jnp.array([3.0]), value=0.5)
+        Array([4.], dtype=float32)
+    """
+    (a, t1, t2), dtype = _prepare(
+        "addcmul", allow=_NUMBERS, input=input, tensor1=tensor1, tensor2=tensor2
+    )
+    _scalar_arg("addcmul", "value", value, dtype)
+    return a + _to_dtype("addcmul", "value", value, dtype) * t1 * t2
+
+
+@boundary("addcdiv")
+def addcdiv(
+    input: ArrayOrScalar,
+    tensor1: ArrayOrScalar,
+    tensor2: ArrayOrScalar,
+    *,
+    value: bool | int | float | complex = 1,
+) -> jax.Array:
+    """``input + value * tensor1 / tensor2``, elementwise (true division).
+
+    Args:
+        input: The array added to.
+        tensor1: The numerator.
+        tensor2: The denominator.
+        value: A Python number scaling the quotient.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If ``tensor1`` and ``tensor2`` are both integral (as torch: "Integer
+            division with addcdiv is no longer supported"), or ``value`` does not suit the
+            result dtype.
+
+    Example:
+        >>> addcdiv(jnp.array([1.0]), jnp.array([3.0]), jnp.array([2.0]), value=2)
+        Array([4.], dtype=float32)
+    """
+    (a, t1, t2), dtype = _prepare(
+        "addcdiv", allow=_ANY, input=input, tensor1=tensor1, tensor2=tensor2
+    )
+    quotient = _dtypes.result_type(
+        _operand("addcdiv", "tensor1", tensor1)[1], _operand("addcdiv", "tensor2", tensor2)[1]
+    )
+    if _dtypes.category(quotient) < 2:
+        raise DTypeError(
+            f"addcdiv: integer division is not supported (tensor1 and tensor2 promote to "
+            f"{quotient.name}); convert them to a floating dtype"
+        )
+    _scalar_arg("addcdiv", "value", value, dtype)
+    return a + _to_dtype("addcdiv", "value", value, dtype) * t1 / t2
+
+
+def _float_binary(op: str, fn: Any, input: Any, other: Any, allow: tuple[int, ...]) -> jax.Array:
+    (a, b), _ = _prepare(op, floating=True, allow=allow, input=input, other=other)
+    return fn(a, b)
+
+
+@boundary("hypot")
+def hypot(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``sqrt(input**2 + other**2)`` without intermediate overflow.
+
+    Args:
+        input: A floating array or number.
+        other: A floating array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For integer, bool or complex operands (as torch).
+
+    Example:
+        >>> hypot(jnp.array([3.0]), jnp.array([4.0]))
+        Array([5.], dtype=float32)
+    """
+    return _float_binary("hypot", jnp.hypot, input, other, (2,))
+
+
+@boundary("logaddexp")
+def logaddexp(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``log(exp(input) + exp(other))``, computed stably.
+
+    Args:
+        input: A floating array or number.
+        other: A floating array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For integer or bool operands (as torch) and complex ones (torch accepts
+            complex; this does not).
+
+    Warning:
+        Complex operands raise here; torch accepts them.
+
+    Example:
+        >>> logaddexp(jnp.array([0.0]), jnp.array([0.0]))
+        Array([0.6931472], dtype=float32)
+    """
+    return _float_binary("logaddexp", jnp.logaddexp, input, other, (2,))
+
+
+@boundary("logaddexp2")
+def logaddexp2(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``log2(2**input + 2**other)``, computed stably.
+
+    Args:
+        input: A floating array or number.
+        other: A floating array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For integer, bool or complex operands.
+
+    Example:
+        >>> logaddexp2(jnp.array([1.0]), jnp.array([1.0]))
+        Array([2.], dtype=float32)
+    """
+    return _float_binary("logaddexp2", jnp.logaddexp2, input, other, (2,))
+
+
+@boundary("xlogy")
+def xlogy(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input * log(other)``, defined as 0 where ``input`` is 0 (unless ``other`` is NaN).
+
+    Args:
+        input: The factor; integer and bool operands give float32.
+        other: The argument of the logarithm, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> xlogy(jnp.array([0.0, 2.0]), jnp.array([0.0, 1.0]))
+        Array([0., 0.], dtype=float32)
+    """
+    return _float_binary("xlogy", jax.scipy.special.xlogy, input, other, _REAL)
+
+
+@boundary("nan_to_num")
+def nan_to_num(
+    input: ArrayOrScalar,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> jax.Array:
+    """Replace NaN, +inf and -inf with finite numbers; other dtypes pass through unchanged.
+
+    Args:
+        input: An array or number (complex: real and imaginary parts are treated apart).
+        nan: The value for NaN.
+        posinf: The value for +inf; None gives the largest finite value of the dtype.
+        neginf: The value for -inf; None gives the lowest finite value of the dtype.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number, or a replacement is not a
+            number.
+
+    Example:
+        >>> nan_to_num(jnp.array([jnp.nan, jnp.inf, 1.0]), posinf=9.0)
+        Array([0., 9., 1.], dtype=float32)
+    """
+    for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ArgumentTypeError(
+                f"nan_to_num: argument '{name}' must be a float, got {type(v).__name__}"
+            )
+    (a,), dtype = _prepare("nan_to_num", input=input)
+    if not _dtypes.is_inexact(dtype):
+        return a
+    return jnp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@boundary("copysign")
+def copysign(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """The magnitude of ``input`` with the sign (bit) of ``other``; integers give float32.
+
+    Args:
+        input: The magnitudes.
+        other: The signs, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> copysign(jnp.array([1, 2]), -0.0)
+        Array([-1., -2.], dtype=float32)
+    """
+    return _float_binary("copysign", jnp.copysign, input, other, _REAL)
+
+
+@boundary("heaviside")
+def heaviside(input: ArrayOrScalar, values: ArrayOrScalar) -> jax.Array:
+    """The Heaviside step: 0 where ``input < 0``, ``values`` where 0, 1 where ``input > 0``.
+
+    As torch, a NaN input gives 0, and array operands must share one dtype (no promotion). A
+    Python number for ``values`` is accepted here (torch requires an array).
+
+    Args:
+        input: A real array or number.
+        values: The value at zero, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape, of ``input``'s dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands or arrays of different dtypes.
+
+    Example:
+        >>> heaviside(jnp.array([-1.0, 0.0, 2.0]), jnp.array([0.5]))
+        Array([0. , 0.5, 1. ], dtype=float32)
+    """
+    (a, v), dtype = _prepare("heaviside", allow=_REAL, input=input, values=values)
+    _same_dtype("heaviside", input=input, values=values)
+    return jnp.where(a == 0, v, (a > 0).astype(dtype))
+
+
+@boundary("deg2rad")
+def deg2rad(input: ArrayOrScalar) -> jax.Array:
+    """Convert degrees to radians; integer and bool input give float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (as torch).
+
+    Example:
+        >>> deg2rad(jnp.array([180]))
+        Array([3.1415927], dtype=float32)
+    """
+    return _float_fn("deg2rad", lambda x: x * (math.pi / 180), input, complex_ok=False)
+
+
+@boundary("rad2deg")
+def rad2deg(input: ArrayOrScalar) -> jax.Array:
+    """Convert radians to degrees; integer and bool input give float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> rad2deg(jnp.array([math.pi]))
+        Array([180.], dtype=float32)
+    """
+    return _float_fn("rad2deg", lambda x: x * (180 / math.pi), input, complex_ok=False)
+
+
+@boundary("sinc")
+def sinc(input: ArrayOrScalar) -> jax.Array:
+    """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0; integer input gives float32.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, floating (or complex) dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> sinc(jnp.array([0.0, -1.5])).round(2)
+        Array([ 1.  , -0.21], dtype=float32)
+    """
+    return _float_fn("sinc", jnp.sinc, input)
+
+
+# --------------------------------------------------------------------------------------------
+# Bitwise
+# --------------------------------------------------------------------------------------------
+
+
+def _bitwise(op: str, fn: Any, input: Any, other: Any, allow: tuple[int, ...]) -> jax.Array:
+    (a, b), _ = _prepare(op, allow=allow, input=input, other=other)
+    return fn(a, b)
+
+
+@boundary("bitwise_and")
+def bitwise_and(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Bitwise AND of integer or bool operands (logical and for bool).
+
+    Args:
+        input: An integer or bool array or number.
+        other: An integer or bool array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If the promoted dtype is floating or complex (a float scalar included).
+
+    Example:
+        >>> bitwise_and(jnp.array([12]), 10)
+        Array([8], dtype=int32)
+    """
+    return _bitwise("bitwise_and", jnp.bitwise_and, input, other, _INTEGRAL)
+
+
+@boundary("bitwise_or")
+def bitwise_or(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Bitwise OR of integer or bool operands.
+
+    Args:
+        input: An integer or bool array or number.
+        other: An integer or bool array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If the promoted dtype is floating or complex.
+
+    Example:
+        >>> bitwise_or(jnp.array([12]), 10)
+        Array([14], dtype=int32)
+    """
+    return _bitwise("bitwise_or", jnp.bitwise_or, input, other, _INTEGRAL)
+
+
+@boundary("bitwise_xor")
+def bitwise_xor(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Bitwise XOR of integer or bool operands.
+
+    Args:
+        input: An integer or bool array or number.
+        other: An integer or bool array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If the promoted dtype is floating or complex.
+
+    Example:
+        >>> bitwise_xor(jnp.array([12]), 10)
+        Array([6], dtype=int32)
+    """
+    return _bitwise("bitwise_xor", jnp.bitwise_xor, input, other, _INTEGRAL)
+
+
+@boundary("bitwise_not")
+def bitwise_not(input: ArrayOrScalar) -> jax.Array:
+    """Bitwise NOT of an integer array (logical not for bool).
+
+    Args:
+        input: An integer or bool array or number.
+
+    Returns:
+        An array shaped and typed like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For floating or complex input.
+
+    Example:
+        >>> bitwise_not(jnp.array([0, 5]))
+        Array([-1, -6], dtype=int32)
+    """
+    return _unary("bitwise_not", jnp.bitwise_not, input, floating=False, allow=_INTEGRAL)
+
+
+@boundary("bitwise_left_shift")
+def bitwise_left_shift(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Shift the bits of ``input`` left by ``other``.
+
+    As torch (and XLA), shifting by the bit width or more, or by a negative amount, gives 0.
+
+    Args:
+        input: An integer array or number.
+        other: The shift amounts, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted integer dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool, floating or complex operands (as torch).
+
+    Example:
+        >>> bitwise_left_shift(jnp.array([1, 3]), 2)
+        Array([ 4, 12], dtype=int32)
+    """
+    return _bitwise("bitwise_left_shift", jnp.left_shift, input, other, (1,))
+
+
+@boundary("bitwise_right_shift")
+def bitwise_right_shift(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Shift the bits of ``input`` right by ``other`` (arithmetic for signed integers).
+
+    As torch, shifting by the bit width or more gives 0 (or -1 for negative signed values),
+    and a negative shift amount gives 0.
+
+    Args:
+        input: An integer array or number.
+        other: The shift amounts, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted integer dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool, floating or complex operands.
+
+    Example:
+        >>> bitwise_right_shift(jnp.array([-8, 8]), 2)
+        Array([-2,  2], dtype=int32)
+    """
+    return _bitwise("bitwise_right_shift", jnp.right_shift, input, other, (1,))
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison
+# --------------------------------------------------------------------------------------------
+
+
+def _compare(op: str, fn: Any, input: Any, other: Any, allow: tuple[int, ...]) -> jax.Array:
+    (a, b), _ = _prepare(op, allow=allow, input=input, other=other)
+    return fn(a, b)
+
+
+@boundary("eq")
+def eq(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input == other`` elementwise, compared in the promoted dtype.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> eq(jnp.array([1, 2]), 2.0)
+        Array([False,  True], dtype=bool)
+    """
+    return _compare("eq", jnp.equal, input, other, _ANY)
+
+
+@boundary("ne")
+def ne(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input != other`` elementwise (NaN is not equal to anything).
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> ne(jnp.array([1.0, jnp.nan]), jnp.array([1.0, jnp.nan]))
+        Array([False,  True], dtype=bool)
+    """
+    return _compare("ne", jnp.not_equal, input, other, _ANY)
+
+
+not_equal = ne
+
+
+@boundary("lt")
+def lt(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input < other`` elementwise.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands (as torch).
+
+    Example:
+        >>> lt(jnp.array([1, 2]), 1.5)
+        Array([ True, False], dtype=bool)
+    """
+    return _compare("lt", jnp.less, input, other, _REAL)
+
+
+less = lt
+
+
+@boundary("le")
+def le(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input <= other`` elementwise.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> le(jnp.array([1, 2]), 1)
+        Array([ True, False], dtype=bool)
+    """
+    return _compare("le", jnp.less_equal, input, other, _REAL)
+
+
+less_equal = le
+
+
+@boundary("gt")
+def gt(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input > other`` elementwise.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> gt(jnp.array([1, 2]), 1)
+        Array([False,  True], dtype=bool)
+    """
+    return _compare("gt", jnp.greater, input, other, _REAL)
+
+
+greater = gt
+
+
+@boundary("ge")
+def ge(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input >= other`` elementwise.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For complex operands.
+
+    Example:
+        >>> ge(jnp.array([1, 2]), 2)
+        Array([False,  True], dtype=bool)
+    """
+    return _compare("ge", jnp.greater_equal, input, other, _REAL)
+
+
+greater_equal = ge
+
+
+def _check_tolerance(op: str, name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ArgumentTypeError(
+            f"{op}: argument '{name}' must be a float, got {type(value).__name__}"
+        )
+    if value < 0:
+        raise InvalidArgumentError(
+            f"{op}: {name} must be greater than or equal to zero, got {value}"
+        )
+
+
+def _isclose(op: str, input: Any, other: Any, rtol: Any, atol: Any, equal_nan: bool) -> jax.Array:
+    _check_tolerance(op, "rtol", rtol)
+    _check_tolerance(op, "atol", atol)
+    (a, b), dtype = _prepare(op, input=input, other=other)
+    _same_dtype(op, input=input, other=other)
+    close = a == b
+    if _dtypes.is_inexact(dtype) and equal_nan:
+        close = close | (jnp.isnan(a) & jnp.isnan(b))
+    if rtol == 0 and atol == 0:
+        return close
+    if not _dtypes.is_inexact(dtype):
+        a, b = a.astype(_dtypes.DEFAULT_FLOAT), b.astype(_dtypes.DEFAULT_FLOAT)
+    allowed = atol + jnp.abs(rtol * b)
+    actual = jnp.abs(a - b)
+    return close | (jnp.isfinite(actual) & (actual <= allowed))
+
+
+@boundary("isclose")
+def isclose(
+    input: ArrayOrScalar,
+    other: ArrayOrScalar,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> jax.Array:
+    """Whether ``|input - other| <= atol + rtol * |other|``, elementwise (as torch).
+
+    Equal infinities are close; NaNs are close to each other only with ``equal_nan``. Integer
+    and bool arrays are compared in float32 (torch: the default float dtype too). As torch,
+    array operands must share one dtype; a Python number for ``other`` is accepted here.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+        rtol: Relative tolerance (>= 0).
+        atol: Absolute tolerance (>= 0).
+        equal_nan: Whether two NaNs count as close.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number, or a tolerance is not.
+        InvalidArgumentError: If a tolerance is negative.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If the arrays have different dtypes (as torch).
+
+    Example:
+        >>> isclose(jnp.array([1.0, jnp.nan]), jnp.array([1.0 + 1e-7, jnp.nan]), equal_nan=True)
+        Array([ True,  True], dtype=bool)
+    """
+    return _isclose("isclose", input, other, rtol, atol, equal_nan)
+
+
+@boundary("allclose")
+def allclose(
+    input: ArrayOrScalar,
+    other: ArrayOrScalar,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> bool | jax.Array:
+    """Whether every element of ``input`` is close to ``other`` (see :func:`isclose`).
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+        rtol: Relative tolerance (>= 0).
+        atol: Absolute tolerance (>= 0).
+        equal_nan: Whether two NaNs count as close.
+
+    Returns:
+        A Python ``bool`` when the inputs are concrete. Under ``jax.jit`` (or another
+        transform) the answer is not known while tracing, so a 0-d bool array is returned.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number, or a tolerance is not.
+        InvalidArgumentError: If a tolerance is negative.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: If the arrays have different dtypes (as torch).
+
+    Warning:
+        Under ``jax.jit`` (or another transform) the result is a 0-d bool array, not a
+        Python ``bool``: its value is unknown while tracing.
+
+    Example:
+        >>> allclose(jnp.array([1.0, 2.0]), jnp.array([1.0, 2.0 + 1e-6]))
+        True
+    """
+    result = jnp.all(_isclose("allclose", input, other, rtol, atol, equal_nan))
+    return result if is_tracer(result) else bool(result)
+
+
+@boundary("equal")
+def equal(input: ArrayOrScalar, other: ArrayOrScalar) -> bool | jax.Array:
+    """Whether ``input`` and ``other`` have the same shape and equal values (NaN is unequal).
+
+    Dtypes may differ (values are compared after promotion, as torch); shapes must match
+    exactly, without broadcasting.
+
+    Args:
+        input: The first array.
+        other: The second array.
+
+    Returns:
+        A Python ``bool`` when the inputs are concrete; under ``jax.jit`` a 0-d bool array
+        (a shape mismatch still gives ``False`` there, as shapes are static).
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+
+    Warning:
+        Under ``jax.jit`` (or another transform) the result is a 0-d bool array, not a
+        Python ``bool``: its value is unknown while tracing.
+
+    Example:
+        >>> equal(jnp.array([1, 2]), jnp.array([1.0, 2.0]))
+        True
+        >>> equal(jnp.array([1, 1]), jnp.array([1]))
+        False
+    """
+    a = _operand("equal", "input", input)[0]
+    b = _operand("equal", "other", other)[0]
+    if np.shape(a) != np.shape(b):
+        return False
+    result = jnp.all(eq(a, b))
+    return result if is_tracer(result) else bool(result)
+
+
+def _predicate(op: str, fn: Any, input: Any, allow: tuple[int, ...] = _ANY) -> jax.Array:
+    (a,), _ = _prepare(op, allow=allow, input=input)
+    return fn(a)
+
+
+@boundary("isnan")
+def isnan(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element is NaN (always False for integer and bool input).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> isnan(jnp.array([1.0, jnp.nan]))
+        Array([False,  True], dtype=bool)
+    """
+    return _predicate("isnan", jnp.isnan, input)
+
+
+@boundary("isinf")
+def isinf(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element is +inf or -inf (for complex: either part).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> isinf(jnp.array([1.0, -jnp.inf]))
+        Array([False,  True], dtype=bool)
+    """
+    return _predicate("isinf", jnp.isinf, input)
+
+
+@boundary("isposinf")
+def isposinf(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element is +inf.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (as torch).
+
+    Example:
+        >>> isposinf(jnp.array([jnp.inf, -jnp.inf]))
+        Array([ True, False], dtype=bool)
+    """
+    return _predicate("isposinf", jnp.isposinf, input, _REAL)
+
+
+@boundary("isneginf")
+def isneginf(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element is -inf.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (as torch).
+
+    Example:
+        >>> isneginf(jnp.array([jnp.inf, -jnp.inf]))
+        Array([False,  True], dtype=bool)
+    """
+    return _predicate("isneginf", jnp.isneginf, input, _REAL)
+
+
+@boundary("isfinite")
+def isfinite(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element is finite (not NaN or ±inf; always True for integers).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> isfinite(jnp.array([1.0, jnp.inf, jnp.nan]))
+        Array([ True, False, False], dtype=bool)
+    """
+    return _predicate("isfinite", jnp.isfinite, input)
+
+
+@boundary("isreal")
+def isreal(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element has a zero imaginary part (always True for real dtypes).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> isreal(jnp.array([1 + 0j, 1j]))
+        Array([ True, False], dtype=bool)
+    """
+    return _predicate("isreal", jnp.isreal, input)
+
+
+def _signbit(x: jax.Array) -> jax.Array:
+    if x.dtype == np.bool_:
+        return jnp.zeros(x.shape, _dtypes.BOOL)
+    return jnp.signbit(x)
+
+
+@boundary("signbit")
+def signbit(input: ArrayOrScalar) -> jax.Array:
+    """Whether each element's sign bit is set (True for -0.0 and negative NaN, as torch).
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input (as torch).
+
+    Example:
+        >>> signbit(jnp.array([-0.0, 0.0, -1.0]))
+        Array([ True, False,  True], dtype=bool)
+    """
+    return _predicate("signbit", _signbit, input, _REAL)
+
+
+# --------------------------------------------------------------------------------------------
+# Logical
+# --------------------------------------------------------------------------------------------
+
+
+def _logical(op: str, fn: Any, input: Any, other: Any) -> jax.Array:
+    (a, b), _ = _prepare(op, input=input, other=other)
+    return fn(a != 0, b != 0)
+
+
+@boundary("logical_and")
+def logical_and(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise logical AND; nonzero (NaN included) is True, any dtype in, bool out.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> logical_and(jnp.array([0.0, 2.0]), jnp.array([1, 1]))
+        Array([False,  True], dtype=bool)
+    """
+    return _logical("logical_and", jnp.logical_and, input, other)
+
+
+@boundary("logical_or")
+def logical_or(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise logical OR; any dtype in, bool out.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> logical_or(jnp.array([0, 0]), jnp.array([0, 3]))
+        Array([False,  True], dtype=bool)
+    """
+    return _logical("logical_or", jnp.logical_or, input, other)
+
+
+@boundary("logical_xor")
+def logical_xor(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Elementwise logical XOR; any dtype in, bool out.
+
+    Args:
+        input: The first operand.
+        other: The second operand, broadcast against ``input``.
+
+    Returns:
+        A bool array of the broadcast shape.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> logical_xor(jnp.array([0.0, 1.0]), jnp.array([2, 0]))
+        Array([ True,  True], dtype=bool)
+    """
+    return _logical("logical_xor", jnp.logical_xor, input, other)
+
+
+@boundary("logical_not")
+def logical_not(input: ArrayOrScalar) -> jax.Array:
+    """Elementwise logical NOT: True where ``input`` is zero; any dtype in, bool out.
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        A bool array shaped like ``input``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> logical_not(jnp.array([0.0, 1.0]))
+        Array([ True, False], dtype=bool)
+    """
+    return _predicate("logical_not", lambda x: x == 0, input)
