@@ -30,18 +30,42 @@ def is_tracer(x: Any) -> bool:
 
 
 def as_array(op: str, name: str, x: ArrayLike) -> jax.Array:
-    """Return ``x`` as a ``jax.Array``, accepting arrays, numpy arrays and Python numbers.
+    """Return ``x`` as a ``jax.Array``, accepting arrays, numpy arrays, numbers and lists.
+
+    Python numbers and (nested) lists of them get the default dtypes, as ``torch.tensor``
+    gives them, whatever JAX's 64-bit mode: bool, int32 (torch: int64), float32, complex64.
+    Arrays and numpy values keep their dtype.
 
     Raises:
         ArgumentTypeError: If ``x`` is not array-like (a string, None, an arbitrary object).
+        InvalidArgumentError: If a Python integer does not fit the default integer dtype.
     """
     if isinstance(x, jax.Array):
         return x
-    if isinstance(x, (np.ndarray, np.generic, bool, int, float, complex)) or (
+    if isinstance(x, (np.ndarray, np.generic)):
+        return jnp.asarray(x)
+    if isinstance(x, (bool, int, float, complex)) or (
         isinstance(x, (list, tuple)) and _is_numeric_sequence(x)
     ):
-        return jnp.asarray(x)
+        values = np.asarray(x)
+        dtype = _PYTHON_DEFAULTS.get(values.dtype, values.dtype)
+        if dtype == _dtypes.DEFAULT_INT and values.size:
+            info = np.iinfo(dtype)
+            if values.min() < info.min or values.max() > info.max:
+                raise InvalidArgumentError(
+                    f"{op}: argument '{name}' holds an integer outside the range of "
+                    f"{dtype.name}; pass a numpy int64 array (with JAX's 64-bit mode on)"
+                )
+        return jnp.asarray(values, dtype=dtype)
     raise ArgumentTypeError(f"{op}: argument '{name}' must be an array, got {type(x).__name__}")
+
+
+# numpy's dtypes for Python numbers, mapped to the library's defaults.
+_PYTHON_DEFAULTS = {
+    np.dtype(np.float64): _dtypes.DEFAULT_FLOAT,
+    np.dtype(np.int64): _dtypes.DEFAULT_INT,
+    np.dtype(np.complex128): _dtypes.DEFAULT_COMPLEX,
+}
 
 
 def _is_numeric_sequence(x: Sequence[Any]) -> bool:

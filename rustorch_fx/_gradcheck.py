@@ -177,7 +177,7 @@ def gradcheck(
     from rustorch_fx import autodiff as ad
 
     ad._check_callable(_OP, fun)
-    if not ad._is_int(order) or not 1 <= order <= 3:
+    if not _checks.is_int(order) or not 1 <= order <= 3:
         raise InvalidArgumentError(f"{_OP}: order must be 1, 2 or 3, got {order!r}")
     eps = _check_number("eps", eps, positive=True)
     atol = _check_number("atol", atol, positive=False)

@@ -2,6 +2,7 @@ import pickle
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import compat
@@ -144,7 +145,24 @@ def test_dtype_and_array_checks():
     assert _checks.as_array("op", "x", [1.0, 2.0]).shape == (2,)
     assert _checks.as_array("op", "x", f) is f
     assert _checks.as_array("op", "x", 3).shape == ()
-    for bad in ("abc", None, [object()], ["a", "b"]):
+    for value, dtype in [
+        (2.0, jnp.float32),
+        (3, jnp.int32),
+        (True, jnp.bool_),
+        (1j, jnp.complex64),
+        ([1.0, 2.0], jnp.float32),
+        ([[1, 2]], jnp.int32),
+        ([True], jnp.bool_),
+    ]:
+        for mode in (False, True):
+            with jax.enable_x64(mode):
+                assert _checks.as_array("op", "x", value).dtype == dtype
+    assert _checks.as_array("op", "x", np.ones(2, np.float16)).dtype == jnp.float16
+    with pytest.raises(
+        rt.InvalidArgumentError, match="'x' holds an integer outside the range of int32"
+    ):
+        _checks.as_array("op", "x", [1, 2**40])
+    for bad in ("abc", None, [object()], ["a", "b"], [[1, 2], [3]]):
         with pytest.raises(rt.ArgumentTypeError, match="argument 'x' must be an array"):
             _checks.as_array("op", "x", bad)
 
