@@ -8,8 +8,9 @@ or clamping. Type promotion follows PyTorch where it differs from NumPy's (see
 
 from rustorch_fx._dtypes import result_type
 from rustorch_fx.ops import (
+    _arithmetic,
+    _comparison,
     _creation,
-    _elementwise,
     _indexing,
     _linalg,
     _random,
@@ -17,8 +18,9 @@ from rustorch_fx.ops import (
     _shape,
     _sorting,
 )
+from rustorch_fx.ops._arithmetic import *  # noqa: F403
+from rustorch_fx.ops._comparison import *  # noqa: F403
 from rustorch_fx.ops._creation import *  # noqa: F403
-from rustorch_fx.ops._elementwise import *  # noqa: F403
 from rustorch_fx.ops._indexing import *  # noqa: F403
 from rustorch_fx.ops._linalg import *  # noqa: F403
 from rustorch_fx.ops._random import *  # noqa: F403
@@ -29,7 +31,8 @@ from rustorch_fx.ops._sorting import *  # noqa: F403
 __all__ = [
     "result_type",
     *_creation.__all__,
-    *_elementwise.__all__,
+    *_arithmetic.__all__,
+    *_comparison.__all__,
     *_indexing.__all__,
     *_linalg.__all__,
     *_random.__all__,
