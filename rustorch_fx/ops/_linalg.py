@@ -681,8 +681,13 @@ def einsum(*args: Any) -> jax.Array:
         operands = list(args[1:])
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = list(operands[0])
-    else:
+    elif isinstance(args[0], (jax.Array, np.ndarray, np.generic, list, tuple, int, float, complex)):
         equation, operands = _sublist_equation(args)
+    else:
+        raise ArgumentTypeError(
+            "einsum: the first argument must be an equation string, or an array in the sublist "
+            f"form, got {type(args[0]).__name__}"
+        )
     arrays = [as_array("einsum", f"operands[{i}]", x) for i, x in enumerate(operands)]
     if not arrays:
         raise InvalidArgumentError("einsum: must provide at least one operand")
@@ -777,6 +782,9 @@ def kron(input: ArrayLike, other: ArrayLike) -> jax.Array:
 
     Returns:
         Shape ``(a0 * b0, a1 * b1, ...)``.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array.
 
     Example:
         >>> import jax.numpy as jnp

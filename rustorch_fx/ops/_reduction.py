@@ -1001,7 +1001,11 @@ def _matrix_norm(op: str, x: jax.Array, ord: Any, dim: Any, keepdim: bool) -> ja
         raise ShapeError(
             f"{op}: the input must have at least 2 dimensions, got shape {tuple(x.shape)}"
         )
-    if not isinstance(dim, (list, tuple)) or len(dim) != 2:
+    if not isinstance(dim, (list, tuple)):
+        raise ArgumentTypeError(
+            f"{op}: argument 'dim' must be a 2-tuple of ints, got {type(dim).__name__} {dim!r}"
+        )
+    if len(dim) != 2:
         raise InvalidArgumentError(f"{op}: dim must be a 2-tuple, got {dim!r}")
     row, col = (_checks.normalize_dim(op, d, x.ndim) for d in dim)
     if row == col:

@@ -275,9 +275,15 @@ def transpose(input: ArrayLike, dim0: int, dim1: int) -> jax.Array:
         >>> ops.transpose(jnp.zeros((2, 3, 4)), 0, -1).shape
         (4, 3, 2)
     """
-    x = as_array("transpose", "input", input)
-    a = normalize_dim("transpose", dim0, x.ndim, "dim0")
-    b = normalize_dim("transpose", dim1, x.ndim, "dim1")
+    return _transpose("transpose", input, dim0, dim1, ("dim0", "dim1"))
+
+
+def _transpose(
+    op: str, input: ArrayLike, dim0: Any, dim1: Any, names: tuple[str, str]
+) -> jax.Array:
+    x = as_array(op, "input", input)
+    a = normalize_dim(op, dim0, x.ndim, names[0])
+    b = normalize_dim(op, dim1, x.ndim, names[1])
     if x.ndim == 0:
         return x
     return jnp.swapaxes(x, a, b)
@@ -303,7 +309,7 @@ def swapaxes(input: ArrayLike, axis0: int, axis1: int) -> jax.Array:
         >>> ops.swapaxes(jnp.zeros((2, 3)), 0, 1).shape
         (3, 2)
     """
-    return transpose(input, axis0, axis1)
+    return _transpose("swapaxes", input, axis0, axis1, ("axis0", "axis1"))
 
 
 def swapdims(input: ArrayLike, dim0: int, dim1: int) -> jax.Array:
@@ -326,7 +332,7 @@ def swapdims(input: ArrayLike, dim0: int, dim1: int) -> jax.Array:
         >>> ops.swapdims(jnp.zeros((2, 3)), 1, 0).shape
         (3, 2)
     """
-    return transpose(input, dim0, dim1)
+    return _transpose("swapdims", input, dim0, dim1, ("dim0", "dim1"))
 
 
 def t(input: ArrayLike) -> jax.Array:
@@ -424,19 +430,23 @@ def movedim(
         >>> ops.movedim(jnp.zeros((2, 3, 4)), 0, -1).shape
         (3, 4, 2)
     """
-    x = as_array("movedim", "input", input)
-    src = _int_tuple("movedim", "source", source)
-    dst = _int_tuple("movedim", "destination", destination)
+    return _movedim("movedim", input, source, destination)
+
+
+def _movedim(op: str, input: ArrayLike, source: Any, destination: Any) -> jax.Array:
+    x = as_array(op, "input", input)
+    src = _int_tuple(op, "source", source)
+    dst = _int_tuple(op, "destination", destination)
     if len(src) != len(dst):
         raise ShapeError(
-            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+            f"{op}: Invalid source or destination dims: source ({list(src)} dims) should "
             f"contain the same number of dims as destination ({list(dst)} dims)"
         )
-    s = [normalize_dim("movedim", d, x.ndim, "source") for d in src]
-    d = [normalize_dim("movedim", d, x.ndim, "destination") for d in dst]
+    s = [normalize_dim(op, d, x.ndim, "source") for d in src]
+    d = [normalize_dim(op, d, x.ndim, "destination") for d in dst]
     for name, axes, given in (("source", s, src), ("destination", d, dst)):
         if len(set(axes)) != len(axes):
-            raise InvalidArgumentError(f"movedim: repeated dim in {name} {list(given)}")
+            raise InvalidArgumentError(f"{op}: repeated dim in {name} {list(given)}")
     if x.ndim == 0:
         return x
     return jnp.moveaxis(x, s, d)
@@ -466,7 +476,7 @@ def moveaxis(
         >>> ops.moveaxis(jnp.zeros((2, 3, 4)), (0, 1), (1, 2)).shape
         (4, 2, 3)
     """
-    return movedim(input, source, destination)
+    return _movedim("moveaxis", input, source, destination)
 
 
 def squeeze(input: ArrayLike, dim: int | Sequence[int] | None = None) -> jax.Array:
@@ -598,6 +608,9 @@ def ravel(input: ArrayLike) -> jax.Array:
 
     Returns:
         An array of shape ``(input.size,)``.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array.
 
     Example:
         >>> import jax.numpy as jnp
@@ -1757,6 +1770,9 @@ def diagflat(input: ArrayLike, offset: int = 0) -> jax.Array:
     Returns:
         A square matrix of size ``input.size + |offset|``.
 
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or ``offset`` is not an int.
+
     Example:
         >>> import jax.numpy as jnp
         >>> from rustorch_fx import ops
@@ -1785,6 +1801,9 @@ def atleast_1d(*tensors: ArrayLike) -> jax.Array | tuple[jax.Array, ...]:
     Returns:
         One array for one argument, else a tuple.
 
+    Raises:
+        ArgumentTypeError: If an entry is not an array.
+
     Example:
         >>> import jax.numpy as jnp
         >>> from rustorch_fx import ops
@@ -1803,6 +1822,9 @@ def atleast_2d(*tensors: ArrayLike) -> jax.Array | tuple[jax.Array, ...]:
     Returns:
         One array for one argument, else a tuple.
 
+    Raises:
+        ArgumentTypeError: If an entry is not an array.
+
     Example:
         >>> import jax.numpy as jnp
         >>> from rustorch_fx import ops
@@ -1820,6 +1842,9 @@ def atleast_3d(*tensors: ArrayLike) -> jax.Array | tuple[jax.Array, ...]:
 
     Returns:
         One array for one argument, else a tuple.
+
+    Raises:
+        ArgumentTypeError: If an entry is not an array.
 
     Example:
         >>> import jax.numpy as jnp
