@@ -93,6 +93,17 @@ def x64_mode(enabled: bool) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _jax_mode_per_layer(request: pytest.FixtureRequest) -> Iterator[None]:
+    """rustorch_fx tests run in JAX's default 32-bit mode, compat tests in 64-bit mode.
+
+    Importing compat turns 64-bit mode on for the whole process (as it must for torch
+    scripts); this keeps each layer's tests in the mode its users have, whatever was imported.
+    """
+    with x64_mode(request.node.path.name.startswith("test_compat")):
+        yield
+
+
 @pytest.fixture(params=[False, True], ids=["x32", "x64"])
 def both_modes(request: pytest.FixtureRequest) -> Iterator[bool]:
     """Run the test once with JAX's 64-bit mode off and once with it on."""

@@ -1,0 +1,415 @@
+"""The autograd engine: the one op path and the backward pass (see DESIGN.md).
+
+Every differentiable operation on :class:`~compat.Tensor` goes through :func:`apply`:
+
+1. the op is a pure function ``fn(*arrays, **static)`` from rustorch_fx;
+2. the forward is ``jit(partial(fn, **static))``, cached per ``(fn, static)``;
+3. when grad mode is on and an input requires grad, the outputs get a :class:`Node` that saves
+   the inputs (values and graph edges) and their version counters;
+4. :func:`run_backward` walks the nodes in reverse topological order and applies a cached,
+   jitted vector-Jacobian product per ``(fn, static, differentiated inputs)``;
+5. with ``create_graph=True`` that vjp is itself applied through :func:`apply`, as an op of its
+   own, so the backward is recorded and derivatives of any order come from the same path.
+
+No ``jax.vjp`` is ever called eagerly per op: the vjp is traced once per op signature and then
+dispatched as a compiled program.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from compat import _grad_mode
+from rustorch_fx import _boundary
+from rustorch_fx.errors import AutogradError, RusTorchError
+
+if TYPE_CHECKING:
+    from compat._tensor import Tensor
+
+__all__: list[str] = []
+
+_FORWARD: dict[Hashable, Callable[..., Any]] = {}
+_VJP: dict[Hashable, Callable[..., Any]] = {}
+_VJP_OPS: dict[Hashable, Callable[..., Any]] = {}
+
+
+def _inexact(dtype: Any) -> bool:
+    return bool(jnp.issubdtype(dtype, jnp.inexact))
+
+
+def _freeze(value: Any) -> Hashable:
+    """A hashable stand-in for a static argument (lists become tuples)."""
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def _static_key(fn: Callable[..., Any], static: dict[str, Any]) -> Hashable:
+    return (fn, tuple(sorted((k, _freeze(v)) for k, v in static.items())))
+
+
+def _forward(fn: Callable[..., Any], static: dict[str, Any], key: Hashable) -> Callable[..., Any]:
+    jitted = _FORWARD.get(key)
+    if jitted is None:
+        jitted = jax.jit(functools.partial(fn, **static)) if static else jax.jit(fn)
+        _FORWARD[key] = jitted
+    return jitted
+
+
+def _vjp(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...]):
+    """The jitted ``(args, cotangents) -> input cotangents`` of ``fn`` for inputs ``diff``."""
+    vkey = (key, diff)
+    jitted = _VJP.get(vkey)
+    if jitted is None:
+        f = functools.partial(fn, **static) if static else fn
+
+        def vjp(args: tuple[Any, ...], cotangents: tuple[Any, ...]) -> tuple[Any, ...]:
+            def differentiable(*diff_args: Any) -> tuple[Any, ...]:
+                full = list(args)
+                for i, a in zip(diff, diff_args):
+                    full[i] = a
+                leaves = jax.tree_util.tree_leaves(f(*full))
+                return tuple(leaf for leaf in leaves if _inexact(leaf.dtype))
+
+            _, pullback = jax.vjp(differentiable, *(args[i] for i in diff))
+            return pullback(tuple(cotangents))
+
+        jitted = jax.jit(vjp)
+        _VJP[vkey] = jitted
+    return jitted
+
+
+def _vjp_op(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...],
+            nargs: int) -> Callable[..., Any]:
+    """The vjp as a pure op of positional arrays, so that ``apply`` can record it."""
+    vkey = (key, diff, nargs)
+    op = _VJP_OPS.get(vkey)
+    if op is None:
+        vjp = _vjp(fn, static, key, diff)
+
+        def op(*flat: Any) -> tuple[Any, ...]:
+            return vjp(tuple(flat[:nargs]), tuple(flat[nargs:]))
+
+        op.__name__ = f"{_op_name(fn)}Backward"
+        _VJP_OPS[vkey] = op
+    return op
+
+
+def _op_name(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return "".join(part[:1].upper() + part[1:] for part in name.strip("_").split("_"))
+
+
+class Node:
+    """A recorded operation: the ``grad_fn`` of the tensors it produced.
+
+    Attributes:
+        saved: The op's positional inputs as they were at forward time: tensors (leaves
+            themselves, or snapshots of non-leaf tensors that keep their graph edge) and
+            Python scalars.
+        diff: Positions of the inputs that require grad.
+        versions: Version counter values of the saved tensors at forward time.
+        out_avals: ``(shape, dtype)`` of each differentiable output, in order.
+    """
+
+    __slots__ = (
+        "fn", "static", "key", "saved", "diff", "storages", "versions", "out_avals",
+        "released", "hooks", "retained", "name", "__weakref__",
+    )
+
+    def __init__(self, fn: Callable[..., Any], static: dict[str, Any], key: Hashable,
+                 args: tuple[Any, ...], diff: tuple[int, ...],
+                 out_avals: list[tuple[tuple[int, ...], Any]]) -> None:
+        self.fn = fn
+        self.static = static
+        self.key = key
+        self.saved = tuple(a._saved() if _is_tensor(a) else a for a in args)
+        self.diff = diff
+        # The inputs' storages, to detect in-place changes made after the forward.
+        self.storages = tuple(a._data if _is_tensor(a) else None for a in args)
+        self.versions = tuple(st.version if st is not None else 0 for st in self.storages)
+        self.out_avals = out_avals
+        self.released = False
+        self.hooks: dict[int, list[Callable[[Any], Any]]] = {}
+        self.retained: dict[int, Any] = {}
+        self.name = f"{_op_name(fn)}Backward0"
+
+    def name_(self) -> str:
+        """The node's name, as torch's ``grad_fn.name()`` gives it."""
+        return self.name
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """``(node, output_nr)`` per differentiable input, torch's ``grad_fn.next_functions``.
+
+        A leaf input appears as its :class:`AccumulateGrad` node, as in torch.
+        """
+        out = []
+        for i in self.diff:
+            t = self.saved[i]
+            if t.grad_fn is None:
+                out.append((AccumulateGrad(t), 0))
+            else:
+                out.append((t.grad_fn, t._output_nr))
+        return tuple(out)
+
+    def register_hook(self, hook: Callable[..., Any]) -> None:
+        """Unsupported on nodes: register hooks on tensors (``tensor.register_hook``)."""
+        from rustorch_fx.errors import UnsupportedError
+
+        raise UnsupportedError(
+            "grad_fn.register_hook: node hooks are not provided; use tensor.register_hook"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.name} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """The node that accumulates into a leaf's ``.grad`` (what ``next_functions`` shows)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    @property
+    def name(self) -> str:
+        """``"AccumulateGrad"``."""
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple[()]:
+        """A leaf has no inputs."""
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _is_tensor(x: Any) -> bool:
+    from compat._tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
+    """Run ``fn`` on tensors and record it for backward: the one op path.
+
+    Args:
+        fn: A pure function of positional arrays (and Python scalars) returning an array or a
+            pytree of arrays (a tuple or NamedTuple for ops with several results).
+        *args: Tensors, arrays or Python numbers, passed positionally (traced, not static).
+        **static: Hashable keyword arguments (dims, flags), part of the compile cache key.
+
+    Returns:
+        The result with each array leaf wrapped as a :class:`~compat.Tensor`; floating
+        results of an op whose inputs require grad (in grad mode) carry its :class:`Node`.
+
+    Raises:
+        RusTorchError: Whatever the op raises for bad inputs (JAX errors are converted).
+    """
+    from compat._tensor import Tensor
+
+    key = _static_key(fn, static)
+    values = tuple(a._value if isinstance(a, Tensor) else a for a in args)
+    try:
+        out = _forward(fn, static, key)(*values)
+    except RusTorchError:
+        raise
+    except (TypeError, ValueError, IndexError, jax.errors.JaxRuntimeError) as exc:
+        raise _boundary.convert(_op_name(fn), exc) from exc
+    diff: tuple[int, ...] = ()
+    if _grad_mode._state.enabled:
+        diff = tuple(
+            i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad
+        )
+    leaves, treedef = jax.tree_util.tree_flatten(out)
+    if not diff:
+        return jax.tree_util.tree_unflatten(treedef, [Tensor._wrap(v) for v in leaves])
+    avals = [(v.shape, v.dtype) for v in leaves if _inexact(v.dtype)]
+    node = Node(fn, static, key, args, diff, avals)
+    wrapped = []
+    k = 0
+    for v in leaves:
+        if _inexact(v.dtype):
+            wrapped.append(Tensor._wrap(v, grad_fn=node, output_nr=k))
+            k += 1
+        else:
+            wrapped.append(Tensor._wrap(v))
+    return jax.tree_util.tree_unflatten(treedef, wrapped)
+
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def _check_versions(node: Node) -> None:
+    for i, st in enumerate(node.storages):
+        if st is not None and st.version != node.versions[i]:
+            t = node.saved[i]
+            raise AutogradError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{t._describe()}] is at version {st.version}; "
+                f"expected version {node.versions[i]} instead (input {i} of {node.name}). "
+                "Hint: the operation that failed to compute its gradient modified it in place "
+                "after it was used; use an out-of-place op or .clone() it first."
+            )
+
+
+def _topo(roots: Sequence[Node]) -> dict[Node, int]:
+    """Number of consumers of each node reachable from ``roots`` (for Kahn's ordering)."""
+    deps: dict[Node, int] = {}
+    stack = list(roots)
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        deps.setdefault(node, 0)
+        for i in node.diff:
+            parent = node.saved[i].grad_fn
+            if parent is not None:
+                deps[parent] = deps.get(parent, 0) + 1
+                stack.append(parent)
+    return deps
+
+
+def _add(a: Any, b: Any) -> Any:
+    return b if a is None else a + b
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Any],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    accumulate: bool = True,
+) -> list[Any]:
+    """Backpropagate ``grads`` from ``roots`` through the recorded graph.
+
+    Args:
+        roots: Output tensors to start from.
+        grads: Their gradients (tensors when ``create_graph``, else tensors or arrays).
+        retain_graph: Keep saved values for another backward.
+        create_graph: Record the backward itself (higher-order derivatives).
+        inputs: With ``accumulate=False``, the tensors whose gradients are returned
+            (``autograd.grad``); with ``accumulate=True``, restricts accumulation to these.
+        accumulate: Accumulate into the ``.grad`` of leaves (``backward``) or only return
+            the gradients of ``inputs`` (``autograd.grad``).
+
+    Returns:
+        With ``inputs``, the gradient of each (``None`` where no gradient reached it).
+
+    Raises:
+        AutogradError: If the graph was freed, or a saved tensor was modified in place.
+    """
+    from compat._tensor import Tensor
+
+    wanted: dict[Any, int] = {}
+    for j, t in enumerate(inputs or ()):
+        wanted[(id(t.grad_fn), t._output_nr) if t.grad_fn is not None else id(t)] = j
+    results: list[Any] = [None] * len(inputs or ())
+    restrict = inputs is not None
+
+    def as_value(g: Any) -> Any:
+        return g if create_graph else (g._value if isinstance(g, Tensor) else g)
+
+    def deliver_leaf(leaf: Tensor, g: Any) -> None:
+        for hook in leaf._hooks:
+            out = hook(g if isinstance(g, Tensor) else Tensor._wrap(g))
+            if out is not None:
+                g = as_value(out)
+        j = wanted.get(id(leaf))
+        if j is not None:
+            results[j] = _add(results[j], g)
+        if accumulate and (not restrict or j is not None):
+            leaf._accumulate(g, create_graph)
+
+    buffers: dict[Node, list[Any]] = {}
+    root_nodes = []
+    for t, g in zip(roots, grads):
+        g = as_value(g)
+        if t.grad_fn is None:
+            if t.requires_grad:
+                deliver_leaf(t, g)
+            continue
+        buf = buffers.setdefault(t.grad_fn, [None] * len(t.grad_fn.out_avals))
+        buf[t._output_nr] = _add(buf[t._output_nr], g)
+        root_nodes.append(t.grad_fn)
+
+    deps = _topo(root_nodes)
+    ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
+    while ready:
+        node = ready.pop()
+        if node.released:
+            raise AutogradError(_FREED)
+        _check_versions(node)
+        cts = buffers.pop(node, None) or [None] * len(node.out_avals)
+        for k, (shape, dtype) in enumerate(node.out_avals):
+            g = cts[k]
+            if g is None:
+                g = jnp.zeros(shape, dtype)
+                if create_graph:
+                    g = Tensor._wrap(g)
+            for hook in node.hooks.get(k, ()):
+                out = hook(g if isinstance(g, Tensor) else Tensor._wrap(g))
+                if out is not None:
+                    g = as_value(out)
+            if k in node.retained:
+                owner = node.retained[k]()
+                if owner is not None:
+                    owner._set_grad(g if create_graph else (g._value if isinstance(g, Tensor) else g))
+            j = wanted.get((id(node), k))
+            if j is not None:
+                results[j] = _add(results[j], g)
+            cts[k] = g
+        in_grads = _node_vjp(node, cts, create_graph)
+        if not retain_graph:
+            node.released = True
+        for i, g in zip(node.diff, in_grads):
+            src = node.saved[i]
+            parent = src.grad_fn
+            if parent is None:
+                deliver_leaf(src, g)
+                continue
+            buf = buffers.setdefault(parent, [None] * len(parent.out_avals))
+            buf[src._output_nr] = _add(buf[src._output_nr], g)
+            deps[parent] -= 1
+            if deps[parent] == 0:
+                ready.append(parent)
+    return results
+
+
+def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]:
+    """Input cotangents of one node: the cached jitted vjp, or the same vjp recorded as an op."""
+    from compat._tensor import Tensor
+
+    if create_graph:
+        op = _vjp_op(node.fn, node.static, node.key, node.diff, len(node.saved))
+        out = apply(op, *node.saved, *cts)
+        return tuple(out)
+    values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
+    cvals = tuple(c._value if isinstance(c, Tensor) else c for c in cts)
+    return _vjp(node.fn, node.static, node.key, node.diff)(values, cvals)
+
+
+def zeros_like_value(value: Any) -> Any:
+    """Zeros shaped like ``value`` (used by callers that materialize missing gradients)."""
+    return jnp.zeros(np.shape(value), value.dtype)

@@ -1,0 +1,858 @@
+"""``compat.Tensor``: a torch-shaped tensor over a ``jax.Array``, differentiated by the engine.
+
+A tensor holds its value in a small mutable storage shared by the tensors that alias it
+(``detach()``, ``.data``), so in-place ops on one are seen by the others, with one version
+counter, as in PyTorch. Every computation goes through :func:`compat._engine.apply` with a pure
+function from :mod:`rustorch_fx.ops`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from compat import _engine, _grad_mode
+from rustorch_fx import ops
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    AutogradError,
+    DTypeError,
+    InvalidArgumentError,
+    ShapeError,
+)
+
+__all__ = ["Tensor"]
+
+
+class _Storage:
+    """The value shared by aliasing tensors, and their version counter."""
+
+    __slots__ = ("value", "version")
+
+    def __init__(self, value: jax.Array) -> None:
+        self.value = value
+        self.version = 0
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _value(x: Any) -> Any:
+    return x._value if isinstance(x, Tensor) else x
+
+
+class Tensor:
+    """A multi-dimensional array with PyTorch's autograd semantics.
+
+    Create tensors with :func:`compat.tensor`, :func:`compat.zeros`, ... rather than calling
+    the class. Operations on tensors that require grad (in grad mode) record the graph;
+    :meth:`backward` accumulates gradients into the ``.grad`` of leaf tensors.
+
+    Example:
+        >>> import compat
+        >>> x = compat.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad.tolist()
+        [2.0, 4.0, 6.0]
+    """
+
+    __slots__ = (
+        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_hooks", "_retains",
+        "__weakref__",
+    )
+
+    __array_priority__ = 1000  # numpy defers to our reflected operators
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ArgumentTypeError(
+            "Tensor: create tensors with compat.tensor(data), compat.zeros(...), ... "
+            "(the legacy Tensor(...) constructor is not provided)"
+        )
+
+    # -- construction (internal) -------------------------------------------------------------
+
+    @classmethod
+    def _wrap(cls, value: Any, grad_fn: Any = None, output_nr: int = 0,
+              requires_grad: bool = False) -> Tensor:
+        t = object.__new__(cls)
+        t._data = _Storage(value)
+        t._requires_grad = requires_grad or grad_fn is not None
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._hooks = []
+        t._retains = False
+        return t
+
+    def _saved(self) -> Tensor:
+        """What a node keeps of this input: the leaf itself, or a frozen snapshot."""
+        if self.grad_fn is None:
+            return self
+        snap = Tensor._wrap(self._data.value, self.grad_fn, self._output_nr)
+        return snap
+
+    def _describe(self) -> str:
+        where = f", which is output {self._output_nr} of {self.grad_fn.name}" if self.grad_fn else ""
+        return f"Tensor of shape {tuple(self.shape)} and dtype {np.dtype(self._value.dtype).name}{where}"
+
+    @property
+    def _value(self) -> jax.Array:
+        return self._data.value
+
+    # -- autograd ----------------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for differentiation."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf tensor and return it.
+
+        Args:
+            requires_grad: The new flag.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: If the tensor is not a leaf.
+            DTypeError: If asked to require grad on a non-floating tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2).requires_grad_().requires_grad
+            True
+        """
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "requires_grad_: you can only change requires_grad flags of leaf variables. "
+                "If you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."
+            )
+        if requires_grad and not jnp.issubdtype(self._value.dtype, jnp.inexact):
+            raise DTypeError(
+                "requires_grad_: only Tensors of floating point and complex dtype can require "
+                f"gradients, got {np.dtype(self._value.dtype).name}"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during backward.
+
+        Raises:
+            AutogradError: If the tensor does not require grad.
+
+        Example:
+            >>> import compat
+            >>> x = compat.ones(2, requires_grad=True)
+            >>> y = x * 3
+            >>> y.retain_grad()
+            >>> y.sum().backward()
+            >>> y.grad.tolist()
+            [1.0, 1.0]
+        """
+        if not self._requires_grad:
+            raise AutogradError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains:
+            return
+        import weakref
+
+        self._retains = True
+        self.grad_fn.retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether :meth:`retain_grad` was called on this non-leaf tensor."""
+        return self._retains
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Register a function called with this tensor's gradient during backward.
+
+        The hook may return a tensor to replace the gradient.
+
+        Args:
+            hook: ``hook(grad) -> Tensor or None``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            AutogradError: If the tensor does not require grad.
+            ArgumentTypeError: If ``hook`` is not callable.
+
+        Example:
+            >>> import compat
+            >>> x = compat.ones(2, requires_grad=True)
+            >>> _ = x.register_hook(lambda g: g * 2)
+            >>> x.sum().backward()
+            >>> x.grad.tolist()
+            [2.0, 2.0]
+        """
+        if not callable(hook):
+            raise ArgumentTypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+        if not self._requires_grad:
+            raise AutogradError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        hooks = self._hooks if self.grad_fn is None else self.grad_fn.hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Compute the gradient of this tensor and accumulate it into the leaves' ``.grad``.
+
+        Args:
+            gradient: The gradient of some scalar with respect to this tensor; required unless
+                the tensor has one element.
+            retain_graph: Keep the graph for another backward (defaults to ``create_graph``).
+            create_graph: Record the backward, for higher-order derivatives.
+            inputs: Tensors to accumulate into; by default every leaf of the graph.
+
+        Raises:
+            AutogradError: If the tensor does not require grad, ``gradient`` is missing for a
+                non-scalar, or the graph was already freed.
+            ShapeError: If ``gradient`` has the wrong shape.
+
+        Example:
+            >>> import compat
+            >>> x = compat.tensor([1.0, 2.0], requires_grad=True)
+            >>> (x ** 2).backward(compat.tensor([1.0, 1.0]))
+            >>> x.grad.tolist()
+            [2.0, 4.0]
+        """
+        from compat import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def _accumulate(self, g: Any, create_graph: bool) -> None:
+        if create_graph:
+            g = g if isinstance(g, Tensor) else Tensor._wrap(g)
+            self.grad = g if self.grad is None else self.grad + g
+            return
+        g = _value(g)
+        if self.grad is None:
+            self.grad = Tensor._wrap(g)
+        else:
+            self.grad._data.value = self.grad._value + g
+            self.grad._data.version += 1
+
+    def _set_grad(self, g: Any) -> None:
+        self.grad = g if isinstance(g, Tensor) else Tensor._wrap(g)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's storage, outside the graph (``requires_grad=False``).
+
+        In-place changes to either are seen by both.
+
+        Returns:
+            The detached tensor.
+
+        Example:
+            >>> import compat
+            >>> x = compat.zeros(2, requires_grad=True)
+            >>> d = x.detach()
+            >>> _ = d.add_(1.0)
+            >>> x.tolist()
+            [1.0, 1.0]
+        """
+        t = Tensor._wrap(None)
+        t._data = self._data
+        return t
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place and return it.
+
+        Returns:
+            This tensor, now a leaf that does not require grad.
+
+        Example:
+            >>> import compat
+            >>> y = compat.ones(2, requires_grad=True) * 2
+            >>> y.detach_().is_leaf
+            True
+        """
+        self.grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """The tensor's data as a detached tensor sharing its storage (``p.data.add_(...)``)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        if not isinstance(other, Tensor):
+            raise ArgumentTypeError(f"data: expected a Tensor, got {type(other).__name__}")
+        self._data.value = other._value
+        self._data.version += 1
+
+    # -- in-place machinery ------------------------------------------------------------------
+
+    def _inplace(self, op: str, result: Tensor) -> Tensor:
+        """Make ``result`` (computed from this tensor's old value) this tensor's new value."""
+        if self.grad_fn is None and self._requires_grad and _grad_mode.is_grad_enabled():
+            raise AutogradError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        value = result._value
+        if value.shape != self._value.shape:
+            raise ShapeError(
+                f"{op}: output with shape {list(self._value.shape)} doesn't match the "
+                f"broadcast shape {list(value.shape)}"
+            )
+        if value.dtype != self._value.dtype:
+            if jnp.issubdtype(value.dtype, jnp.inexact) and not jnp.issubdtype(
+                self._value.dtype, jnp.inexact
+            ):
+                raise DTypeError(
+                    f"{op}: result type {np.dtype(value.dtype).name} can't be cast to the "
+                    f"desired output type {np.dtype(self._value.dtype).name}"
+                )
+            value = value.astype(self._value.dtype)
+        self._data.value = value
+        self._data.version += 1
+        if result.grad_fn is not None:
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+            self._requires_grad = True
+        return self
+
+    @property
+    def _version(self) -> int:
+        return self._data.version
+
+    # -- basic properties --------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints (torch: ``torch.Size``)."""
+        return tuple(self._value.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``.
+
+        Args:
+            dim: A dimension (negative counts from the end).
+
+        Returns:
+            A tuple of ints, or an int.
+
+        Raises:
+            IndexOutOfRangeError: If ``dim`` is out of range.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2, 3).size(-1)
+            3
+        """
+        if dim is None:
+            return self.shape
+        from rustorch_fx import _checks
+
+        return self.shape[_checks.normalize_dim("size", dim, self.ndim)] if self.ndim else 1
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._value.ndim
+
+    def dim(self) -> int:
+        """Number of dimensions.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2, 3).dim()
+            2
+        """
+        return self._value.ndim
+
+    def numel(self) -> int:
+        """Number of elements.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2, 3).numel()
+            6
+        """
+        return int(self._value.size)
+
+    @property
+    def dtype(self) -> Any:
+        """The element type."""
+        return np.dtype(self._value.dtype)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number.
+
+        Returns:
+            A Python bool, int, float or complex.
+
+        Raises:
+            ShapeError: If the tensor has more than one element.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([2.5]).item()
+            2.5
+        """
+        if self._value.size != 1:
+            raise ShapeError(
+                f"item: a Tensor with {self._value.size} elements cannot be converted to Scalar"
+            )
+        return np.asarray(self._value).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists.
+
+        Returns:
+            A list, or a number for a 0-d tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([[1, 2]]).tolist()
+            [[1, 2]]
+        """
+        return np.asarray(self._value).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a numpy array (a copy: JAX arrays cannot share memory with numpy).
+
+        Args:
+            force: Accepted for torch compatibility (the result is always a copy).
+
+        Returns:
+            A numpy array.
+
+        Raises:
+            AutogradError: If the tensor requires grad (call ``detach()`` first), as torch.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([1.0]).numpy()
+            array([1.], dtype=float32)
+        """
+        if self._requires_grad and not force:
+            raise AutogradError(
+                "numpy: can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return np.array(self._value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = np.asarray(self._value)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise ArgumentTypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        if self._value.size != 1:
+            raise InvalidArgumentError(
+                f"bool: Boolean value of Tensor with {self._value.size} values is ambiguous"
+            )
+        return bool(np.asarray(self._value).reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._value.size != 1 or not jnp.issubdtype(self._value.dtype, jnp.integer):
+            raise ArgumentTypeError("__index__: only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            np.asarray(self._value), separator=", ", prefix="tensor(", floatmode="maxprec_equal"
+        )
+        extras = []
+        if np.dtype(self._value.dtype) not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype=torch.{np.dtype(self._value.dtype).name}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # -- ops -------------------------------------------------------------------------------
+
+    def clone(self) -> Tensor:
+        """A copy with its own storage, recorded in the graph (gradients flow through).
+
+        Returns:
+            The copy.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([1.0]).clone().tolist()
+            [1.0]
+        """
+        return _engine.apply(_copy, self)
+
+    def __neg__(self) -> Tensor:
+        return _engine.apply(ops.neg, self)
+
+    def __add__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.mul, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.div, other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.pow, self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.pow, other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.matmul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.matmul, other, self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _engine.apply(ops.eq, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _engine.apply(ops.ne, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.lt, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.le, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.gt, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _engine.apply(ops.ge, self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        spec, arrays = _index_spec(index)
+        return _engine.apply(_getitem, self, *arrays, spec=spec)
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """In-place :func:`add` (``self += alpha * other``).
+
+        Args:
+            other: Tensor or number.
+            alpha: Multiplier of ``other``.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2).add_(1.0, alpha=2).tolist()
+            [2.0, 2.0]
+        """
+        return self._inplace("add_", _engine.apply(ops.add, self, other, alpha=alpha))
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """In-place :func:`sub`.
+
+        Args:
+            other: Tensor or number.
+            alpha: Multiplier of ``other``.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).sub_(1.0).tolist()
+            [0.0, 0.0]
+        """
+        return self._inplace("sub_", _engine.apply(ops.sub, self, other, alpha=alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        """In-place :func:`mul`.
+
+        Args:
+            other: Tensor or number.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).mul_(3.0).tolist()
+            [3.0, 3.0]
+        """
+        return self._inplace("mul_", _engine.apply(ops.mul, self, other))
+
+    def div_(self, other: Any) -> Tensor:
+        """In-place :func:`div`.
+
+        Args:
+            other: Tensor or number.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).div_(2.0).tolist()
+            [0.5, 0.5]
+        """
+        return self._inplace("div_", _engine.apply(ops.div, self, other))
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).zero_().tolist()
+            [0.0, 0.0]
+        """
+        return self._inplace("zero_", _engine.apply(ops.mul, self, 0))
+
+    def copy_(self, src: Tensor) -> Tensor:
+        """Copy ``src`` into this tensor in place (broadcast, cast to this dtype).
+
+        Args:
+            src: The source tensor.
+
+        Returns:
+            This tensor.
+
+        Raises:
+            AutogradError: On a leaf that requires grad, in grad mode.
+            ShapeError: If ``src`` does not broadcast to this shape.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2).copy_(compat.tensor([1.0, 2.0])).tolist()
+            [1.0, 2.0]
+        """
+        return self._inplace(
+            "copy_", _engine.apply(_copy_into, self, src)
+        )
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """Sum over ``dim`` (all dims by default); see :func:`rustorch_fx.ops.sum`.
+
+        Args:
+            dim: Dimension(s) to reduce.
+            keepdim: Keep reduced dims with size 1.
+            dtype: Accumulate in this dtype.
+
+        Returns:
+            The sum.
+
+        Raises:
+            IndexOutOfRangeError: If a dim is out of range.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2, 3).sum(1).tolist()
+            [3.0, 3.0]
+        """
+        return _engine.apply(ops.sum, self, dim=dim, keepdim=keepdim, dtype=_jax_dtype(dtype))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """Mean over ``dim`` (all dims by default); see :func:`rustorch_fx.ops.mean`.
+
+        Args:
+            dim: Dimension(s) to reduce.
+            keepdim: Keep reduced dims with size 1.
+            dtype: Compute in this dtype.
+
+        Returns:
+            The mean.
+
+        Raises:
+            DTypeError: For integer input without a floating ``dtype``.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([1.0, 3.0]).mean().item()
+            2.0
+        """
+        return _engine.apply(ops.mean, self, dim=dim, keepdim=keepdim, dtype=_jax_dtype(dtype))
+
+
+def _jax_dtype(dtype: Any) -> Any:
+    return None if dtype is None else np.dtype(dtype)
+
+
+def _copy(x: jax.Array) -> jax.Array:
+    return jnp.array(x, copy=True)
+
+
+def _copy_into(x: jax.Array, src: jax.Array) -> jax.Array:
+    return jnp.broadcast_to(src, x.shape).astype(x.dtype)
+
+
+def _index_spec(index: Any) -> tuple[Any, list[Any]]:
+    """A hashable description of an index plus the arrays it holds (traced, not static)."""
+    items = index if isinstance(index, tuple) else (index,)
+    spec = []
+    arrays: list[Any] = []
+    for item in items:
+        if isinstance(item, slice):
+            spec.append(("slice", _int_or_none(item.start), _int_or_none(item.stop),
+                         _int_or_none(item.step)))
+        elif item is None or item is Ellipsis:
+            spec.append(item)
+        elif isinstance(item, builtins.bool):
+            spec.append(("bool", item))
+        elif isinstance(item, int | np.integer):
+            spec.append(("int", int(item)))
+        elif isinstance(item, Tensor | np.ndarray | jax.Array | list):
+            arr = _value(item) if isinstance(item, Tensor) else np.asarray(item)
+            if np.dtype(arr.dtype) == np.bool_:
+                # A mask selects a data-dependent number of elements: index by its positions.
+                for pos in np.nonzero(np.asarray(arr)):
+                    spec.append(("array", len(arrays)))
+                    arrays.append(jnp.asarray(pos))
+                continue
+            if not jnp.issubdtype(arr.dtype, jnp.integer):
+                raise ArgumentTypeError(
+                    "index: tensors used as indices must be long, int, byte or bool tensors, "
+                    f"got {np.dtype(arr.dtype).name}"
+                )
+            spec.append(("array", len(arrays)))
+            arrays.append(arr)
+        else:
+            raise ArgumentTypeError(
+                "index: only integers, slices (`:`), ellipsis (`...`), None and long or bool "
+                f"tensors are valid indices, got {type(item).__name__}"
+            )
+    return tuple(spec), arrays
+
+
+def _int_or_none(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, Tensor):
+        return int(v)
+    if not isinstance(v, int | np.integer):
+        raise ArgumentTypeError(f"index: slice indices must be integers or None, got {type(v).__name__}")
+    return int(v)
+
+
+def _getitem(x: jax.Array, *arrays: jax.Array, spec: tuple[Any, ...]) -> jax.Array:
+    index: list[Any] = []
+    for item in spec:
+        if item is None or item is Ellipsis:
+            index.append(item)
+        elif item[0] == "slice":
+            index.append(slice(item[1], item[2], item[3]))
+        elif item[0] == "array":
+            index.append(arrays[item[1]])
+        elif item[0] == "bool":
+            index.append(item[1])
+        else:
+            index.append(item[1])
+    return _checked_getitem(x, tuple(index))
+
+
+def _checked_getitem(x: jax.Array, index: tuple[Any, ...]) -> jax.Array:
+    dim = 0
+    for item in index:
+        if item is Ellipsis:
+            dim = x.ndim - builtins.sum(
+                1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
+            ) + dim
+            continue
+        if item is None or isinstance(item, builtins.bool):
+            continue
+        if dim >= x.ndim:
+            from rustorch_fx.errors import IndexOutOfRangeError
+
+            raise IndexOutOfRangeError(
+                f"index: too many indices for tensor of dimension {x.ndim}"
+            )
+        if isinstance(item, int) and not -x.shape[dim] <= item < x.shape[dim]:
+            from rustorch_fx.errors import IndexOutOfRangeError
+
+            raise IndexOutOfRangeError(
+                f"index: index {item} is out of bounds for dimension {dim} with size {x.shape[dim]}"
+            )
+        dim += 1
+    return x[index]
+
+
+def _as_tensors(values: Sequence[Any]) -> list[Tensor]:
+    return [v if isinstance(v, Tensor) else Tensor._wrap(jnp.asarray(v)) for v in values]
