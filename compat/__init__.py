@@ -37,6 +37,13 @@ from compat._grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
+from compat._install import (  # noqa: E402
+    TorchAliasError,
+    UnsupportedAttributeError,
+    install_as_torch,
+    torch_alias,
+    uninstall_as_torch,
+)
 from compat._tensor import Tensor  # noqa: E402
 from rustorch_fx.errors import (  # noqa: E402
     AutogradError,
@@ -61,6 +68,11 @@ __all__ = [
     "SerializationError",
     "ShapeError",
     "Tensor",
+    "TorchAliasError",
+    "UnsupportedAttributeError",
+    "install_as_torch",
+    "torch_alias",
+    "uninstall_as_torch",
     "arange",
     "as_tensor",
     "autograd",

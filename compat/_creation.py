@@ -67,7 +67,9 @@ def _finish(value: jax.Array, requires_grad: bool) -> Tensor:
     return t
 
 
-def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Create a tensor from data (nested lists, numbers, numpy arrays, tensors), copying it.
 
     Args:
@@ -222,8 +224,14 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _sized("empty", ops.zeros, size, dtype, requires_grad)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor filled with ``fill_value`` (dtype inferred from it as torch: int -> int64).
 
     Args:
@@ -256,8 +264,9 @@ def _like(op: str, input: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype
     return input.shape, _np_dtype(op, dtype) or input.dtype
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``input``.
 
     Args:
@@ -281,8 +290,9 @@ def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _finish(jnp.zeros(shape, dt), requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def ones_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``input``.
 
     Args:
@@ -306,8 +316,9 @@ def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _finish(jnp.ones(shape, dt), requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> Tensor:
+def empty_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Like :func:`zeros_like` (JAX has no uninitialised memory).
 
     Args:
@@ -331,8 +342,14 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _finish(jnp.zeros(shape, dt), requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``fill_value`` in the shape (and by default the dtype) of ``input``.
 
     Args:
@@ -357,8 +374,15 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
     return _finish(jnp.full(shape, fill_value, dt), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments.
 
     Args:
@@ -388,8 +412,15 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     return _finish(ops.arange(start, end, step, dtype=dt), requires_grad)
 
 
-def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Args:
@@ -411,11 +442,19 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
         >>> compat.linspace(0, 1, 3).tolist()
         [0.0, 0.5, 1.0]
     """
-    return _finish(ops.linspace(start, end, steps, dtype=_np_dtype("linspace", dtype)), requires_grad)
+    return _finish(
+        ops.linspace(start, end, steps, dtype=_np_dtype("linspace", dtype)), requires_grad
+    )
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """The identity matrix (``n`` x ``m``).
 
     Args:
@@ -454,4 +493,3 @@ def is_tensor(obj: Any) -> bool:
         (True, False)
     """
     return isinstance(obj, Tensor)
-

@@ -18,6 +18,7 @@ dispatched as a compiled program.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,33 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_FORWARD: dict[Hashable, Callable[..., Any]] = {}
-_VJP: dict[Hashable, Callable[..., Any]] = {}
-_VJP_OPS: dict[Hashable, Callable[..., Any]] = {}
+
+class _Cache(OrderedDict):
+    """A bounded least-recently-used cache of compiled callables.
+
+    The keys hold the op functions alive, so a program that makes new functions per call
+    (``autograd.functional`` over a lambda) must not grow the caches without bound.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def lookup(self, key: Hashable) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def store(self, key: Hashable, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
+_FORWARD = _Cache(4096)
+_VJP = _Cache(4096)
+_VJP_OPS = _Cache(4096)
 
 
 def _inexact(dtype: Any) -> bool:
@@ -57,24 +82,24 @@ def _static_key(fn: Callable[..., Any], static: dict[str, Any]) -> Hashable:
 
 
 def _forward(fn: Callable[..., Any], static: dict[str, Any], key: Hashable) -> Callable[..., Any]:
-    jitted = _FORWARD.get(key)
+    jitted = _FORWARD.lookup(key)
     if jitted is None:
         jitted = jax.jit(functools.partial(fn, **static)) if static else jax.jit(fn)
-        _FORWARD[key] = jitted
+        _FORWARD.store(key, jitted)
     return jitted
 
 
 def _vjp(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...]):
     """The jitted ``(args, cotangents) -> input cotangents`` of ``fn`` for inputs ``diff``."""
     vkey = (key, diff)
-    jitted = _VJP.get(vkey)
+    jitted = _VJP.lookup(vkey)
     if jitted is None:
         f = functools.partial(fn, **static) if static else fn
 
         def vjp(args: tuple[Any, ...], cotangents: tuple[Any, ...]) -> tuple[Any, ...]:
             def differentiable(*diff_args: Any) -> tuple[Any, ...]:
                 full = list(args)
-                for i, a in zip(diff, diff_args):
+                for i, a in zip(diff, diff_args, strict=True):
                     full[i] = a
                 leaves = jax.tree_util.tree_leaves(f(*full))
                 return tuple(leaf for leaf in leaves if _inexact(leaf.dtype))
@@ -83,15 +108,16 @@ def _vjp(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tu
             return pullback(tuple(cotangents))
 
         jitted = jax.jit(vjp)
-        _VJP[vkey] = jitted
+        _VJP.store(vkey, jitted)
     return jitted
 
 
-def _vjp_op(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...],
-            nargs: int) -> Callable[..., Any]:
+def _vjp_op(
+    fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...], nargs: int
+) -> Callable[..., Any]:
     """The vjp as a pure op of positional arrays, so that ``apply`` can record it."""
     vkey = (key, diff, nargs)
-    op = _VJP_OPS.get(vkey)
+    op = _VJP_OPS.lookup(vkey)
     if op is None:
         vjp = _vjp(fn, static, key, diff)
 
@@ -99,7 +125,7 @@ def _vjp_op(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff:
             return vjp(tuple(flat[:nargs]), tuple(flat[nargs:]))
 
         op.__name__ = f"{_op_name(fn)}Backward"
-        _VJP_OPS[vkey] = op
+        _VJP_OPS.store(vkey, op)
     return op
 
 
@@ -121,13 +147,30 @@ class Node:
     """
 
     __slots__ = (
-        "fn", "static", "key", "saved", "diff", "storages", "versions", "out_avals",
-        "released", "hooks", "retained", "name", "__weakref__",
+        "__weakref__",
+        "diff",
+        "fn",
+        "hooks",
+        "key",
+        "name",
+        "out_avals",
+        "released",
+        "retained",
+        "saved",
+        "static",
+        "storages",
+        "versions",
     )
 
-    def __init__(self, fn: Callable[..., Any], static: dict[str, Any], key: Hashable,
-                 args: tuple[Any, ...], diff: tuple[int, ...],
-                 out_avals: list[tuple[tuple[int, ...], Any]]) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        static: dict[str, Any],
+        key: Hashable,
+        args: tuple[Any, ...],
+        diff: tuple[int, ...],
+        out_avals: list[tuple[tuple[int, ...], Any]],
+    ) -> None:
         self.fn = fn
         self.static = static
         self.key = key
@@ -145,6 +188,14 @@ class Node:
     def name_(self) -> str:
         """The node's name, as torch's ``grad_fn.name()`` gives it."""
         return self.name
+
+    def check_versions(self) -> None:
+        """Raise if a saved input was modified in place after the forward."""
+        _check_versions(self)
+
+    def vjp(self, cts: list[Any], create_graph: bool) -> tuple[Any, ...]:
+        """Input cotangents for the differentiable inputs, given the output cotangents."""
+        return _node_vjp(self, cts, create_graph)
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
@@ -229,9 +280,7 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
         raise _boundary.convert(_op_name(fn), exc) from exc
     diff: tuple[int, ...] = ()
     if _grad_mode._state.enabled:
-        diff = tuple(
-            i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad
-        )
+        diff = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
     leaves, treedef = jax.tree_util.tree_flatten(out)
     if not diff:
         return jax.tree_util.tree_unflatten(treedef, [Tensor._wrap(v) for v in leaves])
@@ -344,7 +393,7 @@ def run_backward(
 
     buffers: dict[Node, list[Any]] = {}
     root_nodes = []
-    for t, g in zip(roots, grads):
+    for t, g in zip(roots, grads, strict=True):
         g = as_value(g)
         if t.grad_fn is None:
             if t.requires_grad:
@@ -360,7 +409,7 @@ def run_backward(
         node = ready.pop()
         if node.released:
             raise AutogradError(_FREED)
-        _check_versions(node)
+        node.check_versions()
         cts = buffers.pop(node, None) or [None] * len(node.out_avals)
         for k, (shape, dtype) in enumerate(node.out_avals):
             g = cts[k]
@@ -375,15 +424,17 @@ def run_backward(
             if k in node.retained:
                 owner = node.retained[k]()
                 if owner is not None:
-                    owner._set_grad(g if create_graph else (g._value if isinstance(g, Tensor) else g))
+                    owner._set_grad(
+                        g if create_graph else (g._value if isinstance(g, Tensor) else g)
+                    )
             j = wanted.get((id(node), k))
             if j is not None:
                 results[j] = _add(results[j], g)
             cts[k] = g
-        in_grads = _node_vjp(node, cts, create_graph)
+        in_grads = node.vjp(cts, create_graph)
         if not retain_graph:
             node.released = True
-        for i, g in zip(node.diff, in_grads):
+        for i, g in zip(node.diff, in_grads, strict=True):
             src = node.saved[i]
             parent = src.grad_fn
             if parent is None:

@@ -92,7 +92,7 @@ class _Mode:
         return self
 
 
-class no_grad(_Mode):  # noqa: N801 (torch's name)
+class no_grad(_Mode):
     """Context manager and decorator that disables graph recording.
 
     Results computed inside have ``requires_grad=False``, even from inputs that require grad.
@@ -114,7 +114,7 @@ class no_grad(_Mode):  # noqa: N801 (torch's name)
         return no_grad()
 
 
-class enable_grad(_Mode):  # noqa: N801 (torch's name)
+class enable_grad(_Mode):
     """Context manager and decorator that enables graph recording (inside ``no_grad``).
 
     Example:
@@ -132,7 +132,7 @@ class enable_grad(_Mode):  # noqa: N801 (torch's name)
         return enable_grad()
 
 
-class set_grad_enabled(_Mode):  # noqa: N801 (torch's name)
+class set_grad_enabled(_Mode):
     """Set grad mode on or off, as a function call, a context manager or a decorator.
 
     Called as a function it takes effect at once (and stays after the call), like torch; used
@@ -181,7 +181,7 @@ class _CallMode(_Mode):
     """set_grad_enabled's mode applied around one decorated call."""
 
 
-class inference_mode(_Mode):  # noqa: N801 (torch's name)
+class inference_mode(_Mode):
     """Context manager and decorator for inference: no graph is recorded (like ``no_grad``).
 
     Args:
@@ -199,7 +199,9 @@ class inference_mode(_Mode):  # noqa: N801 (torch's name)
 
     def __init__(self, mode: bool = True) -> None:
         if not isinstance(mode, bool):
-            raise ArgumentTypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
+            raise ArgumentTypeError(
+                f"inference_mode: mode must be a bool, got {type(mode).__name__}"
+            )
         self._mode = mode
         self._enabled = not mode and _state.enabled
         self._inference = mode

@@ -319,10 +319,13 @@ def install_as_torch(force: bool = False) -> ModuleType:
 
     Example:
         >>> import compat
-        >>> compat.install_as_torch()  # doctest: +SKIP
-        >>> import torch.nn as nn  # doctest: +SKIP
-        >>> nn is compat.nn  # doctest: +SKIP
-        True
+        >>> torch = compat.install_as_torch()
+        >>> import torch.autograd
+        >>> torch is compat, torch.autograd is compat.autograd
+        (True, True)
+        >>> hasattr(torch, "no_such_name")
+        False
+        >>> compat.uninstall_as_torch()
     """
     compat = importlib.import_module(_TARGET)
     foreign = _foreign_torch_entries()
@@ -352,8 +355,12 @@ def uninstall_as_torch() -> None:
     that imports through the alias set on them. Does nothing when the alias is not installed.
 
     Example:
+        >>> import sys
         >>> import compat
-        >>> compat.uninstall_as_torch()  # doctest: +SKIP
+        >>> _ = compat.install_as_torch()
+        >>> compat.uninstall_as_torch()
+        >>> "torch" in sys.modules
+        False
     """
     global _state
     state = _state
@@ -394,9 +401,10 @@ def torch_alias(force: bool = False) -> Iterator[ModuleType]:
 
     Example:
         >>> import compat
-        >>> with compat.torch_alias():  # doctest: +SKIP
+        >>> with compat.torch_alias():
         ...     import torch
-        >>> torch is compat  # doctest: +SKIP
+        ...     import torch.onnx  # not provided by compat: imports as a placeholder
+        >>> torch is compat
         True
     """
     was_installed = _state.finder is not None

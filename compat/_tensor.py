@@ -72,8 +72,14 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_hooks", "_retains",
         "__weakref__",
+        "_data",
+        "_hooks",
+        "_output_nr",
+        "_requires_grad",
+        "_retains",
+        "grad",
+        "grad_fn",
     )
 
     __array_priority__ = 1000  # numpy defers to our reflected operators
@@ -87,8 +93,9 @@ class Tensor:
     # -- construction (internal) -------------------------------------------------------------
 
     @classmethod
-    def _wrap(cls, value: Any, grad_fn: Any = None, output_nr: int = 0,
-              requires_grad: bool = False) -> Tensor:
+    def _wrap(
+        cls, value: Any, grad_fn: Any = None, output_nr: int = 0, requires_grad: bool = False
+    ) -> Tensor:
         t = object.__new__(cls)
         t._data = _Storage(value)
         t._requires_grad = requires_grad or grad_fn is not None
@@ -107,7 +114,9 @@ class Tensor:
         return snap
 
     def _describe(self) -> str:
-        where = f", which is output {self._output_nr} of {self.grad_fn.name}" if self.grad_fn else ""
+        where = (
+            f", which is output {self._output_nr} of {self.grad_fn.name}" if self.grad_fn else ""
+        )
         return f"Tensor of shape {tuple(self.shape)} and dtype {np.dtype(self._value.dtype).name}{where}"
 
     @property
@@ -178,7 +187,9 @@ class Tensor:
             [1.0, 1.0]
         """
         if not self._requires_grad:
-            raise AutogradError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+            raise AutogradError(
+                "retain_grad: can't retain_grad on Tensor that has requires_grad=False"
+            )
         if self.grad_fn is None or self._retains:
             return
         import weakref
@@ -215,17 +226,28 @@ class Tensor:
             [2.0, 2.0]
         """
         if not callable(hook):
-            raise ArgumentTypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+            raise ArgumentTypeError(
+                f"register_hook: hook must be callable, got {type(hook).__name__}"
+            )
         if not self._requires_grad:
             raise AutogradError(
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
-        hooks = self._hooks if self.grad_fn is None else self.grad_fn.hooks.setdefault(self._output_nr, [])
+        hooks = (
+            self._hooks
+            if self.grad_fn is None
+            else self.grad_fn.hooks.setdefault(self._output_nr, [])
+        )
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Compute the gradient of this tensor and accumulate it into the leaves' ``.grad``.
 
         Args:
@@ -321,8 +343,7 @@ class Tensor:
         """Make ``result`` (computed from this tensor's old value) this tensor's new value."""
         if self.grad_fn is None and self._requires_grad and _grad_mode.is_grad_enabled():
             raise AutogradError(
-                f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                "operation."
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
             )
         value = result._value
         if value.shape != self._value.shape:
@@ -339,9 +360,11 @@ class Tensor:
                     f"desired output type {np.dtype(self._value.dtype).name}"
                 )
             value = value.astype(self._value.dtype)
+        old = self._data.value
         self._data.value = value
         self._data.version += 1
         if result.grad_fn is not None:
+            _rebase_inplace(result.grad_fn, self._data, old)
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
@@ -498,7 +521,9 @@ class Tensor:
 
     def __index__(self) -> int:
         if self._value.size != 1 or not jnp.issubdtype(self._value.dtype, jnp.integer):
-            raise ArgumentTypeError("__index__: only integer tensors of a single element can be converted to an index")
+            raise ArgumentTypeError(
+                "__index__: only integer tensors of a single element can be converted to an index"
+            )
         return int(self.item())
 
     def __hash__(self) -> int:
@@ -705,9 +730,7 @@ class Tensor:
             >>> compat.zeros(2).copy_(compat.tensor([1.0, 2.0])).tolist()
             [1.0, 2.0]
         """
-        return self._inplace(
-            "copy_", _engine.apply(_copy_into, self, src)
-        )
+        return self._inplace("copy_", _engine.apply(_copy_into, self, src))
 
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """Sum over ``dim`` (all dims by default); see :func:`rustorch_fx.ops.sum`.
@@ -752,6 +775,26 @@ class Tensor:
         return _engine.apply(ops.mean, self, dim=dim, keepdim=keepdim, dtype=_jax_dtype(dtype))
 
 
+def _rebase_inplace(node: Any, storage: _Storage, old: jax.Array) -> None:
+    """Let the node of an in-place op keep the value it read before the write.
+
+    The op's node saved the storage it writes (at the version before the write): that is
+    its own input, not a later modification, so it records the new version; an input that
+    reads the storage through a leaf (``self`` itself, or an alias made by ``detach()``) gets
+    a snapshot of the old value, which the backward needs.
+    """
+    versions = list(node.versions)
+    saved = list(node.saved)
+    for i, st in enumerate(node.storages):
+        if st is storage:
+            versions[i] = storage.version
+            t = saved[i]
+            if t.grad_fn is None and not t._requires_grad:
+                saved[i] = Tensor._wrap(old)
+    node.versions = tuple(versions)
+    node.saved = tuple(saved)
+
+
 def _jax_dtype(dtype: Any) -> Any:
     return None if dtype is None else np.dtype(dtype)
 
@@ -771,8 +814,14 @@ def _index_spec(index: Any) -> tuple[Any, list[Any]]:
     arrays: list[Any] = []
     for item in items:
         if isinstance(item, slice):
-            spec.append(("slice", _int_or_none(item.start), _int_or_none(item.stop),
-                         _int_or_none(item.step)))
+            spec.append(
+                (
+                    "slice",
+                    _int_or_none(item.start),
+                    _int_or_none(item.stop),
+                    _int_or_none(item.step),
+                )
+            )
         elif item is None or item is Ellipsis:
             spec.append(item)
         elif isinstance(item, builtins.bool):
@@ -808,7 +857,9 @@ def _int_or_none(v: Any) -> int | None:
     if isinstance(v, Tensor):
         return int(v)
     if not isinstance(v, int | np.integer):
-        raise ArgumentTypeError(f"index: slice indices must be integers or None, got {type(v).__name__}")
+        raise ArgumentTypeError(
+            f"index: slice indices must be integers or None, got {type(v).__name__}"
+        )
     return int(v)
 
 
@@ -832,18 +883,22 @@ def _checked_getitem(x: jax.Array, index: tuple[Any, ...]) -> jax.Array:
     dim = 0
     for item in index:
         if item is Ellipsis:
-            dim = x.ndim - builtins.sum(
-                1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
-            ) + dim
+            dim = (
+                x.ndim
+                - builtins.sum(
+                    1
+                    for i in index
+                    if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
+                )
+                + dim
+            )
             continue
         if item is None or isinstance(item, builtins.bool):
             continue
         if dim >= x.ndim:
             from rustorch_fx.errors import IndexOutOfRangeError
 
-            raise IndexOutOfRangeError(
-                f"index: too many indices for tensor of dimension {x.ndim}"
-            )
+            raise IndexOutOfRangeError(f"index: too many indices for tensor of dimension {x.ndim}")
         if isinstance(item, int) and not -x.shape[dim] <= item < x.shape[dim]:
             from rustorch_fx.errors import IndexOutOfRangeError
 

@@ -16,9 +16,12 @@ from compat._grad_mode import (
     set_grad_enabled,
 )
 from compat._tensor import Tensor
+from compat.autograd._function import Function, FunctionCtx
 from rustorch_fx.errors import ArgumentTypeError, AutogradError, ShapeError
 
 __all__ = [
+    "Function",
+    "FunctionCtx",
     "backward",
     "grad",
     "no_grad",
@@ -51,7 +54,7 @@ def _grads(op: str, outputs: list[Tensor], grad_outputs: Any, create_graph: bool
             "(grad_tensors should be a sequence of length matching the outputs)"
         )
     grads = []
-    for i, (out, g) in enumerate(zip(outputs, given)):
+    for i, (out, g) in enumerate(zip(outputs, given, strict=True)):
         if g is None:
             if out.numel() != 1:
                 raise AutogradError(f"{op}: grad can be implicitly created only for scalar outputs")
@@ -108,8 +111,9 @@ def backward(
     grads = _grads("backward", outputs, grad_tensors, create_graph)
     keep = create_graph if retain_graph is None else retain_graph
     chosen = None if inputs is None else _tensors("backward", "inputs", inputs)
-    _engine.run_backward(outputs, grads, retain_graph=keep, create_graph=create_graph,
-                         inputs=chosen, accumulate=True)
+    _engine.run_backward(
+        outputs, grads, retain_graph=keep, create_graph=create_graph, inputs=chosen, accumulate=True
+    )
 
 
 def grad(
@@ -159,15 +163,18 @@ def grad(
     _check_requires_grad("grad", outs)
     for i, t in enumerate(ins):
         if not t.requires_grad:
-            raise AutogradError(f"grad: One of the differentiated Tensors (input {i}) does not require grad")
+            raise AutogradError(
+                f"grad: One of the differentiated Tensors (input {i}) does not require grad"
+            )
     if allow_unused is None:
         allow_unused = materialize_grads
     grads = _grads("grad", outs, grad_outputs, create_graph)
     keep = create_graph if retain_graph is None else retain_graph
-    results = _engine.run_backward(outs, grads, retain_graph=keep, create_graph=create_graph,
-                                   inputs=ins, accumulate=False)
+    results = _engine.run_backward(
+        outs, grads, retain_graph=keep, create_graph=create_graph, inputs=ins, accumulate=False
+    )
     final: list[Tensor | None] = []
-    for i, (t, g) in enumerate(zip(ins, results)):
+    for i, (t, g) in enumerate(zip(ins, results, strict=True)):
         if g is None:
             if materialize_grads:
                 final.append(Tensor._wrap(jnp.zeros(t._value.shape, t._value.dtype)))
