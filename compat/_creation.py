@@ -13,8 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from compat import _dtype
+from compat._random import _default_generator
 from compat._tensor import Tensor
-from rustorch_fx import _dtypes, ops
+from rustorch_fx import ops
 from rustorch_fx.errors import ArgumentTypeError
 
 __all__ = [
@@ -33,19 +35,27 @@ __all__ = [
     "linspace",
     "eye",
     "is_tensor",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
 ]
 
 _INT64 = np.dtype(np.int64)
 
 
 def _np_dtype(op: str, dtype: Any) -> np.dtype | None:
-    """A compat, numpy or JAX dtype (or None) as a numpy dtype."""
+    """A compat, numpy, JAX or torch dtype (or None) as a numpy dtype."""
     if dtype is None:
         return None
-    to_numpy = getattr(dtype, "_numpy", None)
-    if to_numpy is not None:
-        return np.dtype(to_numpy)
-    return _dtypes.canonical(op, dtype)
+    return _dtype._to_numpy_dtype(dtype, op)
+
+
+def _default_float() -> np.dtype:
+    return _dtype.get_default_dtype()._np
 
 
 def _infer(data: Any) -> np.ndarray:
@@ -54,7 +64,7 @@ def _infer(data: Any) -> np.ndarray:
     if arr.dtype.kind == "O":
         raise ArgumentTypeError(f"tensor: could not infer a dtype from {type(data).__name__}")
     if arr.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
-        return arr.astype(np.float32)
+        return arr.astype(_default_float())
     if arr.dtype == np.complex128 and not isinstance(data, np.ndarray | np.generic):
         return arr.astype(np.complex64)
     return arr
@@ -151,7 +161,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def _sized(op: str, fn: Any, size: tuple[Any, ...], dtype: Any, requires_grad: bool) -> Tensor:
-    dt = _np_dtype(op, dtype) or _dtypes.DEFAULT_FLOAT
+    dt = _np_dtype(op, dtype) or _default_float()
     return _finish(fn(*size, dtype=dt), requires_grad)
 
 
@@ -493,3 +503,235 @@ def is_tensor(obj: Any) -> bool:
         (True, False)
     """
     return isinstance(obj, Tensor)
+
+
+def _key(generator: Any) -> Any:
+    return (generator if generator is not None else _default_generator())._next_key()
+
+
+def rand(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Uniform samples in [0, 1), from ``generator`` (the default generator when None).
+
+    Args:
+        *size: The shape.
+        generator: A :class:`compat.Generator`.
+        dtype: A floating dtype (default float32).
+        device: Accepted for torch compatibility.
+        requires_grad: Make the result require grad.
+
+    Returns:
+        The tensor. Same seed, same numbers (not torch's numbers: the generators differ).
+
+    Raises:
+        ShapeError: If a size is negative.
+
+    Example:
+        >>> import compat
+        >>> _ = compat.manual_seed(0)
+        >>> compat.rand(2).shape
+        (2,)
+    """
+    dt = _np_dtype("rand", dtype) or _default_float()
+    return _finish(ops.rand(_key(generator), *size, dtype=dt), requires_grad)
+
+
+def randn(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Standard normal samples, from ``generator`` (the default generator when None).
+
+    Args:
+        *size: The shape.
+        generator: A :class:`compat.Generator`.
+        dtype: A floating dtype (default float32).
+        device: Accepted for torch compatibility.
+        requires_grad: Make the result require grad.
+
+    Returns:
+        The tensor.
+
+    Raises:
+        ShapeError: If a size is negative.
+
+    Example:
+        >>> import compat
+        >>> compat.randn(2, 3).shape
+        (2, 3)
+    """
+    dt = _np_dtype("randn", dtype) or _default_float()
+    return _finish(ops.randn(_key(generator), *size, dtype=dt), requires_grad)
+
+
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Uniform integers in [low, high) (``randint(high, size)`` also works), int64 by default.
+
+    Args:
+        low: Lowest value (or ``high`` when called as ``randint(high, size)``).
+        high: One above the highest value.
+        size: The shape.
+        generator: A :class:`compat.Generator`.
+        dtype: The dtype (default int64).
+        device: Accepted for torch compatibility.
+        requires_grad: Must be False for integers.
+
+    Returns:
+        The tensor.
+
+    Raises:
+        InvalidArgumentError: If ``low >= high``.
+
+    Example:
+        >>> import compat
+        >>> int(compat.randint(0, 3, (5,)).max()) < 3
+        True
+    """
+    if size is None and high is not None and not isinstance(high, int):
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    dt = _np_dtype("randint", dtype) or _INT64
+    return _finish(ops.randint(_key(generator), low, high, size, dtype=dt), requires_grad)
+
+
+def randperm(
+    n: int,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 by default).
+
+    Args:
+        n: Length.
+        generator: A :class:`compat.Generator`.
+        dtype: The dtype (default int64).
+        device: Accepted for torch compatibility.
+        requires_grad: Must be False for integers.
+
+    Returns:
+        A 1-D tensor.
+
+    Raises:
+        InvalidArgumentError: If ``n`` is negative.
+
+    Example:
+        >>> import compat
+        >>> sorted(compat.randperm(4).tolist())
+        [0, 1, 2, 3]
+    """
+    dt = _np_dtype("randperm", dtype) or _INT64
+    return _finish(ops.randperm(_key(generator), n, dtype=dt), requires_grad)
+
+
+def normal(
+    mean: Any,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Normal samples with ``mean`` and ``std`` (numbers or tensors, broadcast), as ``torch.normal``.
+
+    Args:
+        mean: Mean(s).
+        std: Standard deviation(s).
+        size: The shape, when both are numbers.
+        generator: A :class:`compat.Generator`.
+        dtype: A floating dtype.
+        device: Accepted for torch compatibility.
+        requires_grad: Make the result require grad.
+
+    Returns:
+        The tensor.
+
+    Raises:
+        InvalidArgumentError: If a standard deviation is negative.
+
+    Example:
+        >>> import compat
+        >>> compat.normal(0.0, 1.0, (3,)).shape
+        (3,)
+    """
+    m = mean._value if isinstance(mean, Tensor) else mean
+    sd = std._value if isinstance(std, Tensor) else std
+    out = ops.normal(_key(generator), m, sd, size, dtype=_np_dtype("normal", dtype))
+    return _finish(out, requires_grad)
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    """Draw 0/1 samples with the probabilities in ``input`` (or the number ``p``).
+
+    Args:
+        input: Probabilities (its shape and dtype are the result's).
+        p: A probability used for every element instead of ``input``'s values.
+        generator: A :class:`compat.Generator`.
+
+    Returns:
+        A tensor of 0s and 1s with ``input``'s dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not a tensor.
+
+    Example:
+        >>> import compat
+        >>> compat.bernoulli(compat.ones(3)).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
+    probs = input._value if p is None else jnp.full(input.shape, p, input._value.dtype)
+    out = ops.bernoulli(_key(generator), probs, dtype=input._value.dtype)
+    return Tensor._wrap(out)
+
+
+def multinomial(
+    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None
+) -> Tensor:
+    """Sample category indices from the rows of non-negative weights ``input`` (int64).
+
+    Args:
+        input: Weights, 1-D or 2-D.
+        num_samples: Samples per row.
+        replacement: Sample with replacement.
+        generator: A :class:`compat.Generator`.
+
+    Returns:
+        Indices of shape ``(num_samples,)`` or ``(rows, num_samples)``.
+
+    Raises:
+        InvalidArgumentError: If ``num_samples`` exceeds the non-zero categories without
+            replacement.
+
+    Example:
+        >>> import compat
+        >>> compat.multinomial(compat.tensor([0.0, 1.0]), 1).tolist()
+        [1]
+    """
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"multinomial: input must be a Tensor, got {type(input).__name__}")
+    out = ops.multinomial(_key(generator), input._value, num_samples, replacement)
+    return Tensor._wrap(out.astype(_INT64))

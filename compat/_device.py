@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jax
@@ -81,7 +81,7 @@ def _parse(text: str) -> tuple[str, int | None]:
     return kind, None if index is None else int(index)
 
 
-class device:  # noqa: N801 - the name torch uses
+class device:
     """Where a tensor lives, shaped like ``torch.device``: an immutable, hashable value.
 
     Args:
@@ -109,7 +109,7 @@ class device:  # noqa: N801 - the name torch uses
 
     __slots__ = ("_index", "_type")
 
-    def __init__(self, type: Any, index: Any = None) -> None:  # noqa: A002 - torch's name
+    def __init__(self, type: Any, index: Any = None) -> None:
         index = _check_index(index)
         if isinstance(type, str):
             kind, parsed = _parse(type)
@@ -172,7 +172,7 @@ class device:  # noqa: N801 - the name torch uses
 # ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gpu_devices() -> tuple[Any, ...]:
     """JAX's GPU devices (CUDA or ROCm), in JAX's order; empty when it has no GPU backend."""
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jax.numpy as jnp
@@ -69,7 +69,7 @@ _TOKEN = object()
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3  # PyTorch's promotion categories
 
 
-class dtype:  # noqa: N801 - the name torch uses
+class dtype:
     """A data type, shaped like ``torch.dtype``: an immutable, hashable singleton.
 
     compat provides ``float32`` (``float``), ``float16`` (``half``), ``bfloat16``, ``float64``
@@ -194,14 +194,14 @@ int16 = _make("int16", np.int16, _INT)
 int32 = _make("int32", np.int32, _INT)
 int64 = _make("int64", np.int64, _INT)
 uint8 = _make("uint8", np.uint8, _INT)
-bool = _make("bool", np.bool_, _BOOL)  # noqa: A001 - torch.bool
+bool = _make("bool", np.bool_, _BOOL)
 complex64 = _make("complex64", np.complex64, _COMPLEX)
 complex128 = _make("complex128", np.complex128, _COMPLEX)
 
-float = float32  # noqa: A001 - torch.float
+float = float32
 half = float16
 double = float64
-int = int32  # noqa: A001 - torch.int
+int = int32
 long = int64
 cfloat = complex64
 cdouble = complex128
@@ -342,7 +342,7 @@ def _g(value: Any) -> str:
     return f"{_PyFloat(value):g}"
 
 
-class finfo:  # noqa: N801 - the name torch uses
+class finfo:
     """Machine limits of a floating dtype, as ``torch.finfo`` (values are Python floats).
 
     For a complex dtype the limits are those of its real part, as in torch.
@@ -380,7 +380,7 @@ class finfo:  # noqa: N801 - the name torch uses
         "tiny",
     )
 
-    def __init__(self, type: Any = None) -> None:  # noqa: A002 - torch's argument name
+    def __init__(self, type: Any = None) -> None:
         d = get_default_dtype() if type is None else _from_any(type, "finfo").to_real()
         if not d.is_floating_point:
             raise DTypeError(
@@ -406,7 +406,7 @@ class finfo:  # noqa: N801 - the name torch uses
         )
 
 
-class iinfo:  # noqa: N801 - the name torch uses
+class iinfo:
     """Machine limits of an integer dtype, as ``torch.iinfo`` (values are Python ints).
 
     Args:
@@ -429,7 +429,7 @@ class iinfo:  # noqa: N801 - the name torch uses
 
     __slots__ = ("bits", "dtype", "max", "min")
 
-    def __init__(self, type: Any) -> None:  # noqa: A002 - torch's argument name
+    def __init__(self, type: Any) -> None:
         d = _from_any(type, "iinfo")
         if d._kind != _INT:
             raise DTypeError(
@@ -451,7 +451,7 @@ class iinfo:  # noqa: N801 - the name torch uses
 # ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _standin(d: dtype, zero_dim: _PyBool) -> np.ndarray:
     # An empty array that stands for a tensor of dtype ``d`` in rustorch_fx's result_type,
     # which only looks at an operand's dtype and whether it is 0-d.

@@ -64,8 +64,18 @@ _VJP = _Cache(4096)
 _VJP_OPS = _Cache(4096)
 
 
+# compat._tensor sets this once the class exists (the engine and Tensor refer to each other).
+Tensor: Any = None
+
+_INEXACT: dict[Any, bool] = {}
+
+
 def _inexact(dtype: Any) -> bool:
-    return bool(jnp.issubdtype(dtype, jnp.inexact))
+    """Whether ``dtype`` is floating or complex (cached: ``jnp.issubdtype`` is slow)."""
+    known = _INEXACT.get(dtype)
+    if known is None:
+        known = _INEXACT[dtype] = bool(jnp.issubdtype(dtype, jnp.inexact))
+    return known
 
 
 def _freeze(value: Any) -> Hashable:
@@ -134,6 +144,17 @@ def _op_name(fn: Callable[..., Any]) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.strip("_").split("_"))
 
 
+# Shared empty mapping for nodes without hooks; register_hook gives a node its own dict.
+_NO_HOOKS: dict[int, Any] = {}
+
+
+class _Freed:
+    """Stands in for the storage of a saved value freed by backward."""
+
+    value = None
+    version = -1
+
+
 class Node:
     """A recorded operation: the ``grad_fn`` of the tensors it produced.
 
@@ -148,11 +169,11 @@ class Node:
 
     __slots__ = (
         "__weakref__",
+        "_name",
         "diff",
         "fn",
         "hooks",
         "key",
-        "name",
         "out_avals",
         "released",
         "retained",
@@ -174,16 +195,42 @@ class Node:
         self.fn = fn
         self.static = static
         self.key = key
-        self.saved = tuple(a._saved() if _is_tensor(a) else a for a in args)
         self.diff = diff
-        # The inputs' storages, to detect in-place changes made after the forward.
-        self.storages = tuple(a._data if _is_tensor(a) else None for a in args)
-        self.versions = tuple(st.version if st is not None else 0 for st in self.storages)
+        saved = []
+        storages = []
+        versions = []
+        for a in args:
+            if isinstance(a, Tensor):
+                saved.append(a if a.grad_fn is None else a._saved())
+                # The input's storage, to detect in-place changes made after the forward.
+                storages.append(a._data)
+                versions.append(a._data.version)
+            else:
+                saved.append(a)
+                storages.append(None)
+                versions.append(0)
+        self.saved = tuple(saved)
+        self.storages = tuple(storages)
+        self.versions = tuple(versions)
         self.out_avals = out_avals
         self.released = False
-        self.hooks: dict[int, list[Callable[[Any], Any]]] = {}
-        self.retained: dict[int, Any] = {}
-        self.name = f"{_op_name(fn)}Backward0"
+        self.hooks: dict[int, list[Callable[[Any], Any]]] = _NO_HOOKS
+        self.retained: dict[int, Any] = _NO_HOOKS
+        self._name: str | None = None
+
+    def release(self) -> None:
+        """Free the saved values (the graph edges stay), as a backward without retain_graph."""
+        self.released = True
+        for t in self.saved:
+            if isinstance(t, Tensor) and t.grad_fn is not None:
+                t._data = _Freed
+
+    @property
+    def name(self) -> str:
+        """The node's name, such as ``"MulBackward0"``."""
+        if self._name is None:
+            self._name = f"{_op_name(self.fn)}Backward0"
+        return self._name
 
     def name_(self) -> str:
         """The node's name, as torch's ``grad_fn.name()`` gives it."""
@@ -247,8 +294,6 @@ class AccumulateGrad:
 
 
 def _is_tensor(x: Any) -> bool:
-    from compat._tensor import Tensor
-
     return isinstance(x, Tensor)
 
 
@@ -268,10 +313,8 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     Raises:
         RusTorchError: Whatever the op raises for bad inputs (JAX errors are converted).
     """
-    from compat._tensor import Tensor
-
-    key = _static_key(fn, static)
-    values = tuple(a._value if isinstance(a, Tensor) else a for a in args)
+    key = _static_key(fn, static) if static else fn
+    values = tuple(a._data.value if isinstance(a, Tensor) else a for a in args)
     try:
         out = _forward(fn, static, key)(*values)
     except RusTorchError:
@@ -281,6 +324,13 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     diff: tuple[int, ...] = ()
     if _grad_mode._state.enabled:
         diff = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
+    if isinstance(out, jax.Array):
+        if not diff:
+            return Tensor._wrap(out)
+        if _inexact(out.dtype):
+            node = Node(fn, static, key, args, diff, [(out.shape, out.dtype)])
+            return Tensor._wrap(out, grad_fn=node, output_nr=0)
+        return Tensor._wrap(out)
     leaves, treedef = jax.tree_util.tree_flatten(out)
     if not diff:
         return jax.tree_util.tree_unflatten(treedef, [Tensor._wrap(v) for v in leaves])
@@ -369,8 +419,6 @@ def run_backward(
     Raises:
         AutogradError: If the graph was freed, or a saved tensor was modified in place.
     """
-    from compat._tensor import Tensor
-
     wanted: dict[Any, int] = {}
     for j, t in enumerate(inputs or ()):
         wanted[(id(t.grad_fn), t._output_nr) if t.grad_fn is not None else id(t)] = j
@@ -433,7 +481,7 @@ def run_backward(
             cts[k] = g
         in_grads = node.vjp(cts, create_graph)
         if not retain_graph:
-            node.released = True
+            node.release()
         for i, g in zip(node.diff, in_grads, strict=True):
             src = node.saved[i]
             parent = src.grad_fn
@@ -450,8 +498,6 @@ def run_backward(
 
 def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]:
     """Input cotangents of one node: the cached jitted vjp, or the same vjp recorded as an op."""
-    from compat._tensor import Tensor
-
     if create_graph:
         op = _vjp_op(node.fn, node.static, node.key, node.diff, len(node.saved))
         out = apply(op, *node.saved, *cts)

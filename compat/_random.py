@@ -30,6 +30,7 @@ import threading
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from compat._device import _as_device, _current_cuda_index, device
@@ -72,16 +73,23 @@ def _check_seed(op: str, value: Any, integral: bool = False) -> int:
 
 
 @jax.jit
-def _fold(key_data: jax.Array, counter: jax.Array) -> jax.Array:
-    key = jax.random.wrap_key_data(key_data, impl="threefry2x32")
-    return jax.random.fold_in(key, counter)
+def _step(seed_words: jax.Array, counter_words: jax.Array) -> tuple[jax.Array, jax.Array]:
+    # counter_words is the counter as uint32 [high, low]. The key is fold_in(key(seed), low)
+    # while the high word is 0, and fold_in(fold_in(key(seed), high), low) after that. The
+    # counter stays on the device and is advanced here, so that a draw moves no data from the
+    # host (a host-to-device copy per draw costs about 100 µs on a GPU).
+    high, low = counter_words[0], counter_words[1]
+    base = jax.random.wrap_key_data(seed_words, impl="threefry2x32")
+    narrow = jax.random.key_data(jax.random.fold_in(base, low))
+    wide = jax.random.key_data(jax.random.fold_in(jax.random.fold_in(base, high), low))
+    key = jax.random.wrap_key_data(jnp.where(high == 0, narrow, wide), impl="threefry2x32")
+    low = low + jnp.uint32(1)
+    high = high + (low == 0).astype(jnp.uint32)
+    return key, jnp.stack([high, low])
 
 
-@jax.jit
-def _fold_wide(key_data: jax.Array, high: jax.Array, low: jax.Array) -> jax.Array:
-    # Counters of 2**32 and more: fold in the high word first, then the low word.
-    key = jax.random.fold_in(jax.random.wrap_key_data(key_data, impl="threefry2x32"), high)
-    return jax.random.fold_in(key, low)
+def _words(value: int) -> np.ndarray:
+    return np.array([value >> 32, value & _MASK32], dtype=np.uint32)
 
 
 class Generator:
@@ -98,6 +106,7 @@ class Generator:
         DeviceError: If ``device`` is not a valid device.
 
     Example:
+        >>> import jax
         >>> from compat._random import Generator
         >>> g = Generator().manual_seed(0)
         >>> state = g.get_state()
@@ -107,7 +116,7 @@ class Generator:
         True
     """
 
-    def __init__(self, device: Any = "cpu") -> None:  # noqa: A002 - torch's name
+    def __init__(self, device: Any = "cpu") -> None:
         self._device = _as_device(device, "Generator")
         self._lock = threading.Lock()
         self._set(_NEW_GENERATOR_SEED, 0)
@@ -117,7 +126,7 @@ class Generator:
             self._seed = seed_value
             self._counter = counter
             # Put on the device at the first draw, so that importing compat starts no backend.
-            self._key_data = None
+            self._on_device: tuple[jax.Array, jax.Array] | None = None
 
     @property
     def device(self) -> device:
@@ -225,16 +234,19 @@ class Generator:
         Returns:
             A scalar ``jax.Array`` of a PRNG key dtype, for ``rustorch_fx.ops.rand(key, ...)``.
         """
-        with self._lock:
+        # ensure_compile_time_eval: the state stays concrete when called under a JAX trace.
+        with self._lock, jax.ensure_compile_time_eval():
             counter = self._counter
             self._counter = (counter + 1) & _MASK64
-            key_data = self._key_data
-            if key_data is None:
-                words = [self._seed >> 32, self._seed & _MASK32]
-                key_data = self._key_data = jax.device_put(np.array(words, dtype=np.uint32))
-        if counter <= _MASK32:
-            return _fold(key_data, np.uint32(counter))
-        return _fold_wide(key_data, np.uint32(counter >> 32), np.uint32(counter & _MASK32))
+            if self._on_device is None:
+                self._on_device = (
+                    jax.device_put(_words(self._seed)),
+                    jax.device_put(_words(counter)),
+                )
+            seed_words, counter_words = self._on_device
+            key, counter_words = _step(seed_words, counter_words)
+            self._on_device = (seed_words, counter_words)
+        return key
 
     def __repr__(self) -> str:
         return f"Generator(device='{self._device}', initial_seed={self._seed})"

@@ -102,7 +102,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._hooks = []
+        t._hooks = ()
         t._retains = False
         return t
 
@@ -195,6 +195,8 @@ class Tensor:
         import weakref
 
         self._retains = True
+        if self.grad_fn.retained is _engine._NO_HOOKS:
+            self.grad_fn.retained = {}
         self.grad_fn.retained[self._output_nr] = weakref.ref(self)
 
     @property
@@ -233,11 +235,14 @@ class Tensor:
             raise AutogradError(
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
-        hooks = (
-            self._hooks
-            if self.grad_fn is None
-            else self.grad_fn.hooks.setdefault(self._output_nr, [])
-        )
+        if self.grad_fn is None:
+            if not isinstance(self._hooks, list):
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is _engine._NO_HOOKS:
+                self.grad_fn.hooks = {}
+            hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
@@ -361,10 +366,16 @@ class Tensor:
                 )
             value = value.astype(self._value.dtype)
         old = self._data.value
+        node = result.grad_fn
+        if node is not None and isinstance(node, _engine.Node):
+            # The op's own input is this tensor's old value, which the node keeps as an
+            # immutable snapshot: the version bump below must not invalidate it (torch
+            # likewise lets `y.mul_(w); y.add_(1)` backpropagate).
+            _snapshot_leaf_inputs(node, self._data, old)
+            node.storages = tuple(None if st is self._data else st for st in node.storages)
         self._data.value = value
         self._data.version += 1
         if result.grad_fn is not None:
-            _rebase_inplace(result.grad_fn, self._data, old)
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
@@ -437,8 +448,21 @@ class Tensor:
 
     @property
     def dtype(self) -> Any:
-        """The element type."""
-        return np.dtype(self._value.dtype)
+        """The element type, a :class:`compat.dtype` (``compat.float32``, ...)."""
+        from compat import _dtype
+
+        return _dtype._from_any(np.dtype(self._value.dtype))
+
+    @property
+    def device(self) -> Any:
+        """The device holding the values, a :class:`compat.device`."""
+        from compat import _device
+
+        value = self._value
+        devices = getattr(value, "devices", None)
+        if devices is None:  # a tracer inside compat.compile or a transform
+            return _device.device("cpu")
+        return _device._from_jax_device(next(iter(devices())))
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number.
@@ -530,8 +554,16 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
+        arr = np.asarray(self._value)
+        integral = (
+            arr.dtype.kind != "f" or not np.isfinite(arr).all() or (arr == np.round(arr)).all()
+        )
         body = np.array2string(
-            np.asarray(self._value), separator=", ", prefix="tensor(", floatmode="maxprec_equal"
+            arr,
+            separator=", ",
+            prefix="tensor(",
+            precision=4,
+            floatmode="maxprec_equal" if integral else "fixed",
         )
         extras = []
         if np.dtype(self._value.dtype) not in (np.float32, np.int64, np.bool_):
@@ -775,24 +807,23 @@ class Tensor:
         return _engine.apply(ops.mean, self, dim=dim, keepdim=keepdim, dtype=_jax_dtype(dtype))
 
 
-def _rebase_inplace(node: Any, storage: _Storage, old: jax.Array) -> None:
-    """Let the node of an in-place op keep the value it read before the write.
+def _snapshot_leaf_inputs(node: Any, storage: _Storage, old: jax.Array) -> None:
+    """Give the node of an in-place op the old value of inputs it reads through a leaf.
 
-    The op's node saved the storage it writes (at the version before the write): that is
-    its own input, not a later modification, so it records the new version; an input that
-    reads the storage through a leaf (``self`` itself, or an alias made by ``detach()``) gets
-    a snapshot of the old value, which the backward needs.
+    A leaf input is saved as the tensor itself (``y.mul_(x)`` with ``y`` a leaf that does not
+    require grad, or an alias of it made by ``detach()``), so once the write lands it would
+    read the new value, and releasing the graph would free the user's tensor: save a snapshot
+    of the value the op read instead.
     """
-    versions = list(node.versions)
     saved = list(node.saved)
     for i, st in enumerate(node.storages):
-        if st is storage:
-            versions[i] = storage.version
-            t = saved[i]
-            if t.grad_fn is None and not t._requires_grad:
-                saved[i] = Tensor._wrap(old)
-    node.versions = tuple(versions)
+        t = saved[i]
+        if st is storage and t.grad_fn is None and not t._requires_grad:
+            saved[i] = Tensor._wrap(old)
     node.saved = tuple(saved)
+
+
+_engine.Tensor = Tensor
 
 
 def _jax_dtype(dtype: Any) -> Any:

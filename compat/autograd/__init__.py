@@ -44,8 +44,8 @@ def _tensors(op: str, name: str, value: Any) -> list[Tensor]:
 def _grads(op: str, outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
     if grad_outputs is None:
         given: list[Any] = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        given = [grad_outputs]
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, Sequence):
+        given = [grad_outputs]  # one gradient: a tensor, an array or a number
     else:
         given = list(grad_outputs)
     if len(given) != len(outputs):

@@ -233,7 +233,7 @@ class Function:
         node.ctx = ctx
         node.cls = cls
         node.n_inputs = len(args)
-        node.name = f"{cls.__name__}Backward"
+        node._name = f"{cls.__name__}Backward"
         wrapped = []
         for o in outs:
             if id(o) in ctx._non_differentiable or not jnp.issubdtype(o._value.dtype, jnp.inexact):

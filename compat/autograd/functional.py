@@ -207,7 +207,9 @@ def _products(
                 f"{'input' if kind != 'vjp' else 'user-provided function returns a single'} "
                 "Tensor with a single element."
             )
-        vs = tuple(Tensor._wrap(jax.numpy.ones(x.shape, x.dtype)) for x in sized)
+        vs = tuple(
+            Tensor._wrap(jax.numpy.ones(x.shape, getattr(x, "_value", x).dtype)) for x in sized
+        )
     else:
         vs, _ = _as_tuple(op, "v", v)
     _check_v(
