@@ -288,3 +288,46 @@ def test_custom_function_none_gradient_and_version_check():
     z.add_(1.0)
     with pytest.raises(compat.AutogradError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_gradcheck_and_gradgradcheck_agree_with_torch():
+    a64 = A.astype(np.float64)
+    x = compat.tensor(a64, requires_grad=True)
+    tx = torch.tensor(a64, requires_grad=True)
+    fns = [lambda t: (t * t * t).sum(), lambda t: (t * 2.0, t * t)]
+    for fn in fns:
+        assert compat.autograd.gradcheck(fn, (x,)) is torch.autograd.gradcheck(fn, (tx,))
+        assert compat.autograd.gradgradcheck(fn, (x,)) is torch.autograd.gradgradcheck(fn, (tx,))
+    const = compat.tensor(B.astype(np.float64))
+    assert compat.autograd.gradcheck(lambda t, c: t * c, (x, const))
+    assert compat.autograd.gradcheck(fns[0], x, check_backward_ad=False)
+    assert compat.autograd.gradgradcheck(fns[0], x, check_rev_over_rev=False)
+    go = compat.tensor(np.ones(3))
+    assert compat.autograd.gradgradcheck(lambda t: t * t * t, x, go)
+
+
+def test_gradcheck_catches_a_wrong_custom_backward():
+    class Wrong(compat.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return 3 * t * g
+
+    x = compat.tensor(A.astype(np.float64), requires_grad=True)
+    assert compat.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
+    with pytest.raises(
+        compat.autograd.GradcheckError, match=r"mismatch for output 0 with respect to input 0"
+    ):
+        compat.autograd.gradcheck(Wrong.apply, (x,))
+    assert isinstance(compat.autograd.GradcheckError("x"), RuntimeError)
+    with pytest.raises(
+        compat.AutogradError, match="at least one input tensor should require gradient"
+    ):
+        compat.autograd.gradcheck(Wrong.apply, (compat.tensor(A),))
+    with pytest.raises(compat.RusTorchError, match="must return a Tensor or a tuple of Tensors"):
+        compat.autograd.gradcheck(lambda t: 3.0, (x,))

@@ -17,11 +17,15 @@ from compat._grad_mode import (
 )
 from compat._tensor import Tensor
 from compat.autograd._function import Function, FunctionCtx
+from compat.autograd._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from rustorch_fx.errors import ArgumentTypeError, AutogradError, ShapeError
 
 __all__ = [
     "Function",
     "FunctionCtx",
+    "GradcheckError",
+    "gradcheck",
+    "gradgradcheck",
     "backward",
     "grad",
     "no_grad",

@@ -112,14 +112,16 @@ class _FunctionNode(_engine.Node):
                     f"{self.ctx._versions[i]} instead."
                 )
 
+    def release(self) -> None:
+        super().release()
+        self.ctx._freed = True
+
     def vjp(self, cts: list[Any], create_graph: bool) -> tuple[Any, ...]:
         grads_in = []
         for c in cts:
             grads_in.append(c if isinstance(c, Tensor) else Tensor._wrap(c))
         with _grad_mode.set_grad_enabled(create_graph):
             out = self.cls.backward(self.ctx, *grads_in)
-        if not create_graph:
-            self.ctx._freed = True
         out = out if isinstance(out, tuple) else (out,)
         if len(out) < self.n_inputs:
             raise AutogradError(
