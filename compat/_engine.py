@@ -18,6 +18,7 @@ dispatched as a compiled program.
 from __future__ import annotations
 
 import functools
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -180,6 +181,7 @@ class Node:
         "saved",
         "static",
         "storages",
+        "trace",
         "versions",
     )
 
@@ -217,6 +219,7 @@ class Node:
         self.hooks: dict[int, list[Callable[[Any], Any]]] = _NO_HOOKS
         self.retained: dict[int, Any] = _NO_HOOKS
         self._name: str | None = None
+        self.trace = _user_frames() if _grad_mode._state.anomaly else None
 
     def release(self) -> None:
         """Free the saved values (the graph edges stay), as a backward without retain_graph."""
@@ -321,6 +324,8 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
         raise
     except (TypeError, ValueError, IndexError, jax.errors.JaxRuntimeError) as exc:
         raise _boundary.convert(_op_name(fn), exc) from exc
+    if _grad_mode._state.anomaly:
+        _anomaly_forward(fn, out)
     diff: tuple[int, ...] = ()
     if _grad_mode._state.enabled:
         diff = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
@@ -480,6 +485,8 @@ def run_backward(
                 results[j] = _add(results[j], g)
             cts[k] = g
         in_grads = node.vjp(cts, create_graph)
+        if _grad_mode._state.anomaly:
+            _anomaly_backward(node, in_grads)
         if not retain_graph:
             node.release()
         for i, g in zip(node.diff, in_grads, strict=True):
@@ -510,3 +517,56 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
 def zeros_like_value(value: Any) -> Any:
     """Zeros shaped like ``value`` (used by callers that materialize missing gradients)."""
     return jnp.zeros(np.shape(value), value.dtype)
+
+
+def _user_frames() -> str:
+    """The user's part of the current stack (frames outside compat, rustorch_fx and jax)."""
+    import os
+    import traceback
+
+    import rustorch_fx
+
+    skip = tuple(
+        os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+        for m in (rustorch_fx, jax, sys.modules["compat"])
+    )
+    frames = [
+        f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(skip)
+    ]
+    return "".join(traceback.format_list(frames[-8:]))
+
+
+def _nonfinite(values: Any) -> int | None:
+    """Index of the first leaf of ``values`` holding a NaN (or Inf), or None."""
+    for k, v in enumerate(jax.tree_util.tree_leaves(values)):
+        v = v._value if isinstance(v, Tensor) else v
+        if v is not None and _inexact(v.dtype) and not bool(jnp.isfinite(v).all()):
+            return k
+    return None
+
+
+def _anomaly_forward(fn: Callable[..., Any], out: Any) -> None:
+    from rustorch_fx.errors import NonFiniteError
+
+    if not _grad_mode._state.check_nan:
+        return
+    k = _nonfinite(out)
+    if k is not None:
+        raise NonFiniteError(
+            f"Function '{_op_name(fn)}Backward0' returned nan values in its {k}th output "
+            f"(forward of {_op_name(fn)}). The op was called from:\n{_user_frames()}"
+        )
+
+
+def _anomaly_backward(node: Node, grads: Any) -> None:
+    from rustorch_fx.errors import NonFiniteError
+
+    if not _grad_mode._state.check_nan:
+        return
+    k = _nonfinite(grads)
+    if k is not None:
+        where = node.trace or "(the forward ran before anomaly detection was enabled)\n"
+        raise NonFiniteError(
+            f"Function '{node.name}' returned nan values in its {k}th output. "
+            f"Traceback of the forward call that caused the error:\n{where}"
+        )

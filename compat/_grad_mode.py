@@ -16,6 +16,10 @@ __all__ = [
     "set_grad_enabled",
     "inference_mode",
     "is_inference_mode_enabled",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,6 +29,8 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.enabled = True
         self.inference = False
+        self.anomaly = False
+        self.check_nan = True
 
 
 _state = _State()
@@ -214,3 +220,121 @@ class inference_mode(_Mode):
 
     def _clone(self) -> _Mode:
         return inference_mode(self._mode)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on in this thread.
+
+    Returns:
+        ``True`` inside :class:`detect_anomaly` or after ``set_detect_anomaly(True)``.
+
+    Example:
+        >>> import compat
+        >>> compat.autograd.is_anomaly_enabled()
+        False
+    """
+    return _state.anomaly
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """Whether anomaly detection also checks for NaN/Inf values.
+
+    Returns:
+        The ``check_nan`` setting of the active anomaly mode.
+
+    Example:
+        >>> import compat
+        >>> with compat.autograd.detect_anomaly():
+        ...     compat.autograd.is_anomaly_check_nan_enabled()
+        True
+    """
+    return _state.anomaly and _state.check_nan
+
+
+class _AnomalyMode:
+    """Base of the anomaly guards: a context manager that also decorates functions."""
+
+    def __init__(self, mode: bool, check_nan: bool) -> None:
+        if not isinstance(mode, bool) or not isinstance(check_nan, bool):
+            raise ArgumentTypeError(
+                f"{type(self).__name__}: mode and check_nan must be bools, got "
+                f"{type(mode).__name__} and {type(check_nan).__name__}"
+            )
+        self._mode = mode
+        self._check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._saved = (_state.anomaly, _state.check_nan)
+        _state.anomaly, _state.check_nan = self._mode, self._check_nan
+
+    def __exit__(self, *exc: object) -> None:
+        _state.anomaly, _state.check_nan = self._saved
+
+    def __call__(self, fn: F) -> F:
+        if not callable(fn):
+            raise ArgumentTypeError(
+                f"{type(self).__name__}: expected a function to decorate, got {type(fn).__name__}"
+            )
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _AnomalyMode(self._mode, self._check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class detect_anomaly(_AnomalyMode):
+    """Context manager and decorator that turns on anomaly detection for autograd.
+
+    While it is on, every op records where in the user's code it was called, and an op whose
+    forward result, or whose gradient in backward, holds a NaN or Inf raises
+    :class:`~rustorch_fx.errors.NonFiniteError` (an ``AutogradError``) naming the op and that
+    place. Every op then waits for its result, so it is slow: use it for debugging.
+
+    Args:
+        check_nan: Check values for NaN/Inf (default True).
+
+    Raises:
+        ArgumentTypeError: If ``check_nan`` is not a bool.
+
+    Example:
+        >>> import compat
+        >>> x = compat.tensor([-1.0], requires_grad=True)
+        >>> with compat.autograd.detect_anomaly():
+        ...     try:
+        ...         x.log()
+        ...     except compat.AutogradError as e:
+        ...         print(str(e).split(":")[0])
+        Function 'LogBackward0' returned nan values in its 0th output
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        super().__init__(True, check_nan)
+
+
+class set_detect_anomaly(_AnomalyMode):
+    """Turn anomaly detection on or off, as a function call or a context manager.
+
+    Args:
+        mode: ``True`` to enable.
+        check_nan: Check values for NaN/Inf (default True).
+
+    Raises:
+        ArgumentTypeError: If ``mode`` or ``check_nan`` is not a bool.
+
+    Example:
+        >>> import compat
+        >>> with compat.autograd.set_detect_anomaly(True):
+        ...     compat.autograd.is_anomaly_enabled()
+        True
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        super().__init__(mode, check_nan)
+        self._saved = (_state.anomaly, _state.check_nan)
+        _state.anomaly, _state.check_nan = mode, check_nan
+
+    def __enter__(self) -> None:
+        # The constructor already switched the mode; keep what it replaced for __exit__.
+        pass

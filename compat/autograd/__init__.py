@@ -9,10 +9,14 @@ import jax.numpy as jnp
 
 from compat import _engine
 from compat._grad_mode import (
+    detect_anomaly,
     enable_grad,
     inference_mode,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    set_detect_anomaly,
     set_grad_enabled,
 )
 from compat._tensor import Tensor
@@ -27,7 +31,11 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "backward",
+    "detect_anomaly",
     "grad",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
