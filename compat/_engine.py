@@ -24,6 +24,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
+import jax.extend.core as jax_core
 import jax.numpy as jnp
 import numpy as np
 
@@ -228,16 +229,11 @@ class Node:
             if isinstance(t, Tensor) and t.grad_fn is not None:
                 t._data = _Freed
 
-    @property
     def name(self) -> str:
-        """The node's name, such as ``"MulBackward0"``."""
+        """The node's name, such as ``"MulBackward0"`` (torch's ``grad_fn.name()``)."""
         if self._name is None:
             self._name = f"{_op_name(self.fn)}Backward0"
         return self._name
-
-    def name_(self) -> str:
-        """The node's name, as torch's ``grad_fn.name()`` gives it."""
-        return self.name
 
     def check_versions(self) -> None:
         """Raise if a saved input was modified in place after the forward."""
@@ -249,15 +245,19 @@ class Node:
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
-        """``(node, output_nr)`` per differentiable input, torch's ``grad_fn.next_functions``.
+        """``(node, output_nr)`` per tensor input, torch's ``grad_fn.next_functions``.
 
-        A leaf input appears as its :class:`AccumulateGrad` node, as in torch.
+        A leaf that requires grad appears as its :class:`AccumulateGrad` node, an input that
+        does not require grad as ``(None, 0)``; Python numbers do not appear.
         """
-        out = []
-        for i in self.diff:
-            t = self.saved[i]
-            if t.grad_fn is None:
-                out.append((AccumulateGrad(t), 0))
+        out: list[tuple[Any, int]] = []
+        for i, t in enumerate(self.saved):
+            if not isinstance(t, Tensor):
+                continue
+            if i not in self.diff:
+                out.append((None, 0))
+            elif t.grad_fn is None:
+                out.append((t._grad_accumulator(), 0))
             else:
                 out.append((t.grad_fn, t._output_nr))
         return tuple(out)
@@ -271,7 +271,7 @@ class Node:
         )
 
     def __repr__(self) -> str:
-        return f"<{self.name} object at {id(self):#x}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 class AccumulateGrad:
@@ -282,10 +282,9 @@ class AccumulateGrad:
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
 
-    @property
     def name(self) -> str:
-        """``"AccumulateGrad"``."""
-        return "AccumulateGrad"
+        """``"torch::autograd::AccumulateGrad"``, as torch names it."""
+        return "torch::autograd::AccumulateGrad"
 
     @property
     def next_functions(self) -> tuple[()]:
@@ -363,15 +362,69 @@ _FREED = (
 
 def _check_versions(node: Node) -> None:
     for i, st in enumerate(node.storages):
-        if st is not None and st.version != node.versions[i]:
+        if st is not None and st.version != node.versions[i] and _needed(node)[i]:
             t = node.saved[i]
             raise AutogradError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{t._describe()}] is at version {st.version}; "
-                f"expected version {node.versions[i]} instead (input {i} of {node.name}). "
+                f"expected version {node.versions[i]} instead (input {i} of {node.name()}). "
                 "Hint: the operation that failed to compute its gradient modified it in place "
                 "after it was used; use an out-of-place op or .clone() it first."
             )
+
+
+_NEEDED = _Cache(4096)
+
+
+def _needed(node: Node) -> tuple[bool, ...]:
+    """Which inputs' values the node's backward reads (torch saves exactly those).
+
+    ``y = x + c`` needs neither value, ``y = x * c`` needs both: modifying ``c`` in place is
+    harmless in the first case and an error in the second, as in torch. Found once per op
+    signature by tracing the vjp and following its outputs back to its inputs.
+    """
+    values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
+    avals = tuple((v.shape, v.dtype) if hasattr(v, "shape") else type(v) for v in values)
+    key = (node.key, node.diff, avals)
+    known = _NEEDED.lookup(key)
+    if known is None:
+        vjp = _vjp(node.fn, node.static, node.key, node.diff)
+        cts = tuple(jnp.zeros(shape, dtype) for shape, dtype in node.out_avals)
+        closed = jax.make_jaxpr(vjp)(values, cts)
+        # Each argument (array or Python number) is one input of the jaxpr, in order.
+        known = _used_inputs(closed.jaxpr, len(values))
+        _NEEDED.store(key, known)
+    return known
+
+
+def _used_inputs(jaxpr: Any, n_args: int) -> tuple[bool, ...]:
+    """For the first ``n_args`` inputs of ``jaxpr``: is each one read by an output?"""
+    return _used(jaxpr, [True] * len(jaxpr.outvars))[:n_args]
+
+
+def _used(jaxpr: Any, outs_used: list[bool]) -> tuple[bool, ...]:
+    """Which inputs of ``jaxpr`` the outputs flagged in ``outs_used`` depend on.
+
+    Nested ``jit`` calls are followed; other higher-order primitives count as reading all of
+    their inputs (a safe over-approximation).
+    """
+    used = {
+        v
+        for v, flag in zip(jaxpr.outvars, outs_used, strict=True)
+        if flag and not isinstance(v, jax_core.Literal)
+    }
+    for eqn in reversed(jaxpr.eqns):
+        flags = [o in used for o in eqn.outvars]
+        if not any(flags):
+            continue
+        inner = eqn.params.get("jaxpr") if eqn.primitive.name in ("jit", "pjit") else None
+        if inner is not None:
+            inner_used = _used(inner.jaxpr, flags)
+            ins = [v for v, f in zip(eqn.invars, inner_used, strict=True) if f]
+        else:
+            ins = eqn.invars
+        used.update(v for v in ins if not isinstance(v, jax_core.Literal))
+    return tuple(v in used for v in jaxpr.invars)
 
 
 def _topo(roots: Sequence[Node]) -> dict[Node, int]:
@@ -567,6 +620,6 @@ def _anomaly_backward(node: Node, grads: Any) -> None:
     if k is not None:
         where = node.trace or "(the forward ran before anomaly detection was enabled)\n"
         raise NonFiniteError(
-            f"Function '{node.name}' returned nan values in its {k}th output. "
+            f"Function '{node.name()}' returned nan values in its {k}th output. "
             f"Traceback of the forward call that caused the error:\n{where}"
         )

@@ -73,6 +73,7 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "_acc",
         "_data",
         "_hooks",
         "_output_nr",
@@ -104,7 +105,14 @@ class Tensor:
         t._output_nr = output_nr
         t._hooks = ()
         t._retains = False
+        t._acc = None
         return t
+
+    def _grad_accumulator(self) -> Any:
+        """This leaf's AccumulateGrad node (the same object each time, as in torch)."""
+        if self._acc is None:
+            self._acc = _engine.AccumulateGrad(self)
+        return self._acc
 
     def _saved(self) -> Tensor:
         """What a node keeps of this input: the leaf itself, or a frozen snapshot."""
@@ -115,7 +123,7 @@ class Tensor:
 
     def _describe(self) -> str:
         where = (
-            f", which is output {self._output_nr} of {self.grad_fn.name}" if self.grad_fn else ""
+            f", which is output {self._output_nr} of {self.grad_fn.name()}" if self.grad_fn else ""
         )
         return f"Tensor of shape {tuple(self.shape)} and dtype {np.dtype(self._value.dtype).name}{where}"
 
@@ -569,7 +577,7 @@ class Tensor:
         if np.dtype(self._value.dtype) not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype=torch.{np.dtype(self._value.dtype).name}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -161,7 +161,7 @@ def test_custom_function_first_and_second_order():
     tx = torch.tensor(A, requires_grad=True)
     y, ty = Cube.apply(x, 2.0), TorchCube.apply(tx, 2.0)
     assert_close(y, ty.detach())
-    assert y.grad_fn.name == "CubeBackward"
+    assert y.grad_fn.name() == "CubeBackward"
     assert Cube.apply(compat.tensor(A), 2.0).grad_fn is None
     (g,) = compat.autograd.grad(y.sum(), x, create_graph=True)
     (tg,) = torch.autograd.grad(ty.sum(), tx, create_graph=True)

@@ -108,7 +108,7 @@ class _FunctionNode(_engine.Node):
                 raise AutogradError(
                     "one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: [{t._describe()}] (saved tensor {i} of "
-                    f"{self.name}) is at version {t._version}; expected version "
+                    f"{self.name()}) is at version {t._version}; expected version "
                     f"{self.ctx._versions[i]} instead."
                 )
 
@@ -125,7 +125,7 @@ class _FunctionNode(_engine.Node):
         out = out if isinstance(out, tuple) else (out,)
         if len(out) < self.n_inputs:
             raise AutogradError(
-                f"{self.name}: function backward returned an incorrect number of gradients "
+                f"{self.name()}: function backward returned an incorrect number of gradients "
                 f"(expected {self.n_inputs}, got {len(out)})"
             )
         result = []
@@ -136,12 +136,12 @@ class _FunctionNode(_engine.Node):
                 g = Tensor._wrap(jnp.zeros(ref.shape, ref._value.dtype))
             if not isinstance(g, Tensor):
                 raise ArgumentTypeError(
-                    f"{self.name}: backward must return Tensors or None, got {type(g).__name__} "
+                    f"{self.name()}: backward must return Tensors or None, got {type(g).__name__} "
                     f"for input {i}"
                 )
             if g.shape != ref.shape:
                 raise ShapeError(
-                    f"{self.name}: function backward returned an invalid gradient at index {i} "
+                    f"{self.name()}: function backward returned an invalid gradient at index {i} "
                     f"- got {list(g.shape)} but expected shape compatible with {list(ref.shape)}"
                 )
             result.append(g if create_graph else g._value)
