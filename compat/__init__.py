@@ -11,7 +11,11 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from compat import autograd, cuda  # noqa: E402
+from compat import (  # noqa: E402
+    _methods,
+    autograd,
+    cuda,
+)
 from compat._creation import (  # noqa: E402
     arange,
     as_tensor,
@@ -81,6 +85,7 @@ from compat._install import (  # noqa: E402
     torch_alias,
     uninstall_as_torch,
 )
+from compat._methods import *  # noqa: E402, F403
 from compat._random import (  # noqa: E402
     Generator,
     default_generator,
@@ -185,3 +190,5 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+__all__ += _methods.__all__

@@ -835,7 +835,9 @@ _engine.Tensor = Tensor
 
 
 def _jax_dtype(dtype: Any) -> Any:
-    return None if dtype is None else np.dtype(dtype)
+    from compat import _dtype
+
+    return None if dtype is None else _dtype._to_numpy_dtype(dtype, "dtype")
 
 
 def _copy(x: jax.Array) -> jax.Array:

@@ -1,0 +1,186 @@
+"""compat's eager overhead against torch eager: per-op dispatch and a whole training step.
+
+Prints, in one run, medians (after warm-up) for:
+
+- per-op forward dispatch on tiny tensors (4 elements, so the cost is the library's, not the
+  arithmetic's), with and without graph recording, and the backward cost per graph node (a chain
+  of 32 ops, backward time minus forward time, divided by the node count);
+- one training step written with tensor ops only: an MLP 256-512-512-10 on a batch of 128, GELU
+  by its tanh formula, log-softmax cross-entropy, ``backward()``, and a manual SGD update under
+  ``no_grad``.
+
+torch is timed at its default thread count and at 1 thread; the faster is used for the ratio.
+Targets (issue 3): step time at most 1.0x torch's; forward dispatch at most 10 us per op and
+backward at most 20 us per node.
+
+    python benchmarks/overhead.py            # full sizes
+    python benchmarks/overhead.py --quick    # a smoke test (the test suite runs it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+import compat
+
+CHAIN = 32
+
+
+def median_time(fn: Callable[[], Any], repeats: int, inner: int) -> float:
+    """Median over ``repeats`` samples of the mean time of ``inner`` calls, in seconds."""
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+    return statistics.median(samples)
+
+
+def torch_fastest(fn: Callable[[], Any], repeats: int, inner: int) -> tuple[float, str]:
+    """Time torch at its default thread count and at 1 thread: the faster, and which."""
+    default = torch.get_num_threads()
+    results = []
+    for threads in sorted({default, 1}, reverse=True):
+        torch.set_num_threads(threads)
+        results.append((median_time(fn, repeats, inner), f"{threads}t"))
+    torch.set_num_threads(default)
+    return min(results)
+
+
+def ops_cases() -> dict[str, Callable[..., Any]]:
+    """Tiny-tensor ops, the same in both libraries."""
+    return {
+        "add": lambda a, b: a + b,
+        "mul": lambda a, b: a * b,
+        "tanh": lambda a, b: a.tanh(),
+        "matmul 2x2": lambda a, b: a.reshape(2, 2) @ b.reshape(2, 2),
+        "sum": lambda a, b: a.sum(),
+    }
+
+
+def dispatch_rows(repeats: int, inner: int) -> list[tuple[str, float, float, str]]:
+    rows = []
+    for grad in (False, True):
+        a_c = compat.randn(4, requires_grad=grad)
+        b_c = compat.randn(4)
+        a_t = torch.randn(4, requires_grad=grad)
+        b_t = torch.randn(4)
+        for name, fn in ops_cases().items():
+            ours = median_time(lambda fn=fn, a=a_c, b=b_c: fn(a, b), repeats, inner)
+            theirs, threads = torch_fastest(lambda fn=fn, a=a_t, b=b_t: fn(a, b), repeats, inner)
+            label = f"{name} ({'recording' if grad else 'no grad'})"
+            rows.append((label, ours, theirs, threads))
+    return rows
+
+
+def chain(x: Any) -> Any:
+    y = x
+    for _ in range(CHAIN // 2):
+        y = y * 1.001
+        y = y + 0.5
+    return y.sum()
+
+
+def backward_rows(repeats: int, inner: int) -> list[tuple[str, float, float, str]]:
+    x_c = compat.randn(4, requires_grad=True)
+    x_t = torch.randn(4, requires_grad=True)
+    nodes = CHAIN + 1
+    fwd_c = median_time(lambda: chain(x_c), repeats, inner)
+    both_c = median_time(lambda: chain(x_c).backward(), repeats, inner)
+    fwd_t, _ = torch_fastest(lambda: chain(x_t), repeats, inner)
+    both_t, th2 = torch_fastest(lambda: chain(x_t).backward(), repeats, inner)
+    return [("backward per node", (both_c - fwd_c) / nodes, (both_t - fwd_t) / nodes, th2)]
+
+
+def make_mlp(lib: Any, sizes: Sequence[int], rng: np.random.Generator) -> list[Any]:
+    params = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        bound = 1.0 / math.sqrt(n_in)
+        w = rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32)
+        b = rng.uniform(-bound, bound, (n_out,)).astype(np.float32)
+        params += [lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)]
+    return params
+
+
+def gelu(x: Any) -> Any:
+    """GELU by its tanh formula, written with tensor ops."""
+    return 0.5 * x * (1.0 + (0.7978845608028654 * (x + 0.044715 * x * x * x)).tanh())
+
+
+def train_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any, lr: float) -> Any:
+    h = x
+    n = len(params) // 2
+    for i in range(n):
+        h = h @ params[2 * i].t() + params[2 * i + 1]
+        if i < n - 1:
+            h = gelu(h)
+    logp = h - h.logsumexp(1, keepdim=True)
+    loss = -logp[rows, y].mean()
+    loss.backward()
+    with lib.no_grad():
+        for p in params:
+            p.sub_(lr * p.grad)
+            p.grad = None
+    return loss
+
+
+def step_row(
+    sizes: Sequence[int], batch: int, repeats: int, inner: int
+) -> tuple[str, float, float, str]:
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    ys = rng.integers(0, sizes[-1], batch)
+    runs = {}
+    for lib in (compat, torch):
+        params = make_mlp(lib, sizes, np.random.default_rng(1))
+        x, y, rows = lib.tensor(xs), lib.tensor(ys), lib.arange(batch)
+        runs[lib] = (params, x, y, rows)
+    pc = runs[compat]
+    pt = runs[torch]
+    ours = median_time(lambda: train_step(compat, *pc, 1e-3), repeats, inner)
+    theirs, threads = torch_fastest(lambda: train_step(torch, *pt, 1e-3), repeats, inner)
+    return (f"train step MLP {'-'.join(map(str, sizes))}, batch {batch}", ours, theirs, threads)
+
+
+def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float, str]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="samples per timing")
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    inner = 20 if args.quick else 200
+    sizes = (32, 64, 64, 10) if args.quick else (256, 512, 512, 10)
+    batch = 16 if args.quick else 128
+    rows = dispatch_rows(repeats, inner) + backward_rows(repeats, max(inner // 10, 2))
+    rows.append(step_row(sizes, batch, repeats, max(inner // 20, 2)))
+    print(f"compat eager vs torch {torch.__version__} eager (cpu), median of {repeats} samples")
+    print(f"{'case':44s} {'compat us':>10s} {'torch us':>14s} {'ratio':>7s}  target")
+    for label, ours, theirs, threads in rows:
+        if label.startswith("train step"):
+            target = "<= 1.0x torch " + ("ok" if ours <= theirs else "MISSED")
+        elif label.startswith("backward"):
+            target = "<= 20 us " + ("ok" if ours <= 20e-6 else "MISSED")
+        else:
+            target = "<= 10 us " + ("ok" if ours <= 10e-6 else "MISSED")
+        print(
+            f"{label:44s} {ours * 1e6:10.1f} {theirs * 1e6:9.1f} ({threads:>3s}) "
+            f"{ours / theirs:6.2f}x  {target}"
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

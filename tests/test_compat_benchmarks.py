@@ -1,0 +1,21 @@
+"""The compat overhead benchmark runs (quick mode) and prints every case."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_overhead_benchmark_quick_prints_every_case(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "overhead_bench", ROOT / "benchmarks" / "overhead.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(["--quick"])
+    text = capsys.readouterr().out
+    labels = [r[0] for r in rows]
+    assert "backward per node" in labels
+    assert labels[-1].startswith("train step MLP 32-64-64-10")
+    assert all(ours > 0 and theirs > 0 for _, ours, theirs, _ in rows)
+    assert "target" in text.splitlines()[1]
