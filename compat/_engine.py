@@ -90,7 +90,12 @@ def _freeze(value: Any) -> Hashable:
 
 
 def _static_key(fn: Callable[..., Any], static: dict[str, Any]) -> Hashable:
-    return (fn, tuple(sorted((k, _freeze(v)) for k, v in static.items())))
+    items = tuple(sorted(static.items()))
+    try:
+        hash(items)
+    except TypeError:  # a list or dict among the static arguments
+        items = tuple((k, _freeze(v)) for k, v in items)
+    return (fn, items)
 
 
 def _forward(fn: Callable[..., Any], static: dict[str, Any], key: Hashable) -> Callable[..., Any]:

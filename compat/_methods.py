@@ -569,6 +569,12 @@ def _call(
     self: Tensor | None = None,
     cast_to: Any = None,
 ) -> Any:
+    if self is not None and not args and not kwargs and cast_to is None:
+        # x.tanh(), x.sum(), ...: the binding is the same every time; reuse it.
+        fast = _DEFAULT_CALLS.get(spec.name)
+        if fast is not None and fast[0] is spec:
+            out = apply(spec.op, self, **fast[1])
+            return builtins.bool(out) if spec.to_python else out
     bound = _bind(spec, args, kwargs, self)
     if spec.pre is not None:
         spec.pre(bound)
@@ -592,8 +598,23 @@ def _call(
             static[p.name] = _static(value)
     if cast_to is not None:
         static["_cast_to"] = cast_to
-    out = apply(spec.op, *traced, _layout=tuple(layout), **static)
+    static["_layout"] = tuple(layout)
+    if (
+        self is not None
+        and not args
+        and not kwargs
+        and cast_to is None
+        and spec.pre is None
+        and len(traced) == 1
+        and traced[0] is self
+    ):
+        _DEFAULT_CALLS[spec.name] = (spec, dict(static))
+    out = apply(spec.op, *traced, **static)
     return builtins.bool(out) if spec.to_python else out
+
+
+# Method calls without arguments (``x.tanh()``): the spec and the static arguments to reuse.
+_DEFAULT_CALLS: dict[str, tuple[Any, dict[str, Any]]] = {}
 
 
 def _static(value: Any) -> Any:
