@@ -23,6 +23,7 @@ from compat._creation import (  # noqa: E402
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,
@@ -109,6 +110,7 @@ from rustorch_fx.errors import (  # noqa: E402
 )
 
 __all__ = [
+    "from_dlpack",
     "bernoulli",
     "multinomial",
     "normal",

@@ -35,6 +35,7 @@ __all__ = [
     "linspace",
     "eye",
     "is_tensor",
+    "from_dlpack",
     "rand",
     "randn",
     "randint",
@@ -735,3 +736,27 @@ def multinomial(
         raise ArgumentTypeError(f"multinomial: input must be a Tensor, got {type(input).__name__}")
     out = ops.multinomial(_key(generator), input._value, num_samples, replacement)
     return Tensor._wrap(out.astype(_INT64))
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor from any object supporting DLPack (a torch tensor, a numpy array, a jax array).
+
+    Args:
+        ext_tensor: An object with ``__dlpack__`` and ``__dlpack_device__``.
+
+    Returns:
+        A leaf tensor with the same values and dtype (JAX may copy them).
+
+    Raises:
+        ArgumentTypeError: If ``ext_tensor`` does not support DLPack.
+
+    Example:
+        >>> import compat, numpy as np
+        >>> compat.from_dlpack(np.arange(3.0)).tolist()
+        [0.0, 1.0, 2.0]
+    """
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise ArgumentTypeError(
+            f"from_dlpack: expected an object supporting DLPack, got {type(ext_tensor).__name__}"
+        )
+    return Tensor._wrap(jax.dlpack.from_dlpack(ext_tensor))

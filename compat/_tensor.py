@@ -656,7 +656,28 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         spec, arrays = _index_spec(index)
+        _check_index_bounds(self.shape, spec, arrays)
         return _engine.apply(_getitem, self, *arrays, spec=spec)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Indexed assignment, in place: ``x[mask] = v``, ``x[idx] += 1``, ``x[0, 1:] = t``.
+
+        Recorded like any in-place op, so gradients flow to ``value`` (and to the untouched
+        elements of ``self``). Raises as torch for an index out of range, or on a leaf that
+        requires grad in grad mode.
+        """
+        spec, arrays = _index_spec(index)
+        _check_index_bounds(self.shape, spec, arrays)
+        result = _engine.apply(_setitem, self, value, *arrays, spec=spec)
+        self._inplace("__setitem__", result)
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        """Export the values through DLPack (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``)."""
+        return self._value.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        """The DLPack device of the values."""
+        return self._value.__dlpack_device__()
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """In-place :func:`add` (``self += alpha * other``).
@@ -905,19 +926,7 @@ def _int_or_none(v: Any) -> int | None:
 
 
 def _getitem(x: jax.Array, *arrays: jax.Array, spec: tuple[Any, ...]) -> jax.Array:
-    index: list[Any] = []
-    for item in spec:
-        if item is None or item is Ellipsis:
-            index.append(item)
-        elif item[0] == "slice":
-            index.append(slice(item[1], item[2], item[3]))
-        elif item[0] == "array":
-            index.append(arrays[item[1]])
-        elif item[0] == "bool":
-            index.append(item[1])
-        else:
-            index.append(item[1])
-    return _checked_getitem(x, tuple(index))
+    return _checked_getitem(x, _index_items(spec, arrays))
 
 
 def _checked_getitem(x: jax.Array, index: tuple[Any, ...]) -> jax.Array:
@@ -952,3 +961,58 @@ def _checked_getitem(x: jax.Array, index: tuple[Any, ...]) -> jax.Array:
 
 def _as_tensors(values: Sequence[Any]) -> list[Tensor]:
     return [v if isinstance(v, Tensor) else Tensor._wrap(jnp.asarray(v)) for v in values]
+
+
+def _index_items(spec: tuple[Any, ...], arrays: Sequence[Any]) -> tuple[Any, ...]:
+    """The index ``_index_spec`` described, with its arrays put back."""
+    index: list[Any] = []
+    for item in spec:
+        if item is None or item is Ellipsis:
+            index.append(item)
+        elif item[0] == "slice":
+            index.append(slice(item[1], item[2], item[3]))
+        elif item[0] == "array":
+            index.append(arrays[item[1]])
+        else:
+            index.append(item[1])
+    return tuple(index)
+
+
+def _check_index_bounds(
+    shape: tuple[int, ...], spec: tuple[Any, ...], arrays: Sequence[Any]
+) -> None:
+    """Raise for integer or integer-tensor indices out of range (JAX would clamp or drop them)."""
+    from rustorch_fx.errors import IndexOutOfRangeError
+
+    consuming = [it for it in spec if it is not None and it is not Ellipsis and it[0] != "bool"]
+    if len(consuming) > len(shape):
+        raise IndexOutOfRangeError(f"index: too many indices for tensor of dimension {len(shape)}")
+    dim = 0
+    for item in spec:
+        if item is Ellipsis:
+            dim += len(shape) - len(consuming)
+            continue
+        if item is None or item[0] == "bool":
+            continue
+        size = shape[dim]
+        if item[0] == "int":
+            bad = None if -size <= item[1] < size else item[1]
+        elif item[0] == "array":
+            values = np.asarray(arrays[item[1]])
+            bad = None
+            if values.size and (values.min() < -size or values.max() >= size):
+                bad = int(values.max() if values.max() >= size else values.min())
+        else:
+            bad = None
+        if bad is not None:
+            raise IndexOutOfRangeError(
+                f"index: index {bad} is out of bounds for dimension {dim} with size {size}"
+            )
+        dim += 1
+
+
+def _setitem(x: jax.Array, value: Any, *arrays: jax.Array, spec: tuple[Any, ...]) -> jax.Array:
+    value = jnp.asarray(value)
+    if value.dtype != x.dtype:
+        value = value.astype(x.dtype)
+    return x.at[_index_items(spec, arrays)].set(value)
