@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from compat import _dtype
+from compat import _dtype, _views
 from compat._engine import apply
 from compat._tensor import Tensor
 from rustorch_fx import ops
@@ -61,6 +61,7 @@ class _Spec:
     index: str | None  # "all": every int32 leaf -> int64; "indices": the .indices field
     to_python: bool
     self_param: str
+    view: bool = False
     pre: Callable[[dict[str, Any]], None] | None = None
     op: Callable[..., Any] = field(init=False)
 
@@ -169,6 +170,7 @@ _REDUCE_DTYPE = "sum nansum mean nanmean prod"
 
 # name = ops function (or @wrapper) | signature | flags: m method, f function, i in-place,
 # x cast every int32 output to int64, n cast the .indices field, b return a Python bool,
+# v the outputs are views of the first argument (they alias its storage, see compat._views),
 # s=<param> the parameter a method's self binds to (default: the first)
 _ROWS = """
 add | input:T, other:T, *, alpha=1 | mf
@@ -211,28 +213,28 @@ cumprod | input:T, dim, *, dtype:D=None | mfi
 cummax | input:T, dim | mfn
 cummin | input:T, dim | mfn
 logcumsumexp | input:T, dim | mf
-reshape | input:T, *shape | mf
-view | input:T, *shape | m
-permute | input:T, *dims | mf
-transpose | input:T, dim0, dim1 | mf
-swapaxes | input:T, axis0, axis1 | mf
-swapdims | input:T, dim0, dim1 | mf
-t | input:T | mf
+reshape | input:T, *shape | mfv
+view | input:T, *shape | mv
+permute | input:T, *dims | mfv
+transpose | input:T, dim0, dim1 | mfv
+swapaxes | input:T, axis0, axis1 | mfv
+swapdims | input:T, dim0, dim1 | mfv
+t | input:T | mfv
 adjoint | input:T | mf
-movedim | input:T, source, destination | mf
-moveaxis | input:T, source, destination | mf
-squeeze | input:T, dim=None | mf
-unsqueeze | input:T, dim | mf
-flatten | input:T, start_dim=0, end_dim=-1 | mf
-unflatten | input:T, dim, sizes | mf
-ravel | input:T | mf
-split | tensor:T, split_size_or_sections, dim=0 | mf
-chunk | input:T, chunks, dim=0 | mf
-tensor_split | input:T, indices_or_sections, dim=0 | mf
-unbind | input:T, dim=0 | mf
-expand | input:T, *sizes | m
-expand_as | input:T, other:T | m
-broadcast_to | input:T, size | mf
+movedim | input:T, source, destination | mfv
+moveaxis | input:T, source, destination | mfv
+squeeze | input:T, dim=None | mfv
+unsqueeze | input:T, dim | mfv
+flatten | input:T, start_dim=0, end_dim=-1 | mfv
+unflatten | input:T, dim, sizes | mfv
+ravel | input:T | mfv
+split | tensor:T, split_size_or_sections, dim=0 | mfv
+chunk | input:T, chunks, dim=0 | mfv
+tensor_split | input:T, indices_or_sections, dim=0 | mfv
+unbind | input:T, dim=0 | mfv
+expand | input:T, *sizes | mv
+expand_as | input:T, other:T | mv
+broadcast_to | input:T, size | mfv
 repeat | input:T, *repeats | m
 repeat_interleave | input:T, repeats:A=None, dim=None, *, output_size=None | mf
 tile | input:T, *dims | mf
@@ -241,11 +243,11 @@ fliplr | input:T | mf
 flipud | input:T | mf
 roll | input:T, shifts, dims=None | mf
 rot90 | input:T, k=1, dims=(0, 1) | mf
-narrow | input:T, dim, start, length | mf
-select | input:T, dim, index | mf
+narrow | input:T, dim, start, length | mfv
+select | input:T, dim, index | mfv
 tril | input:T, diagonal=0 | mfi
 triu | input:T, diagonal=0 | mfi
-diagonal | input:T, offset=0, dim1=0, dim2=1 | mf
+diagonal | input:T, offset=0, dim1=0, dim2=1 | mfv
 diag | input:T, diagonal=0 | mf
 diag_embed | input:T, offset=0, dim1=-2, dim2=-1 | mf
 diagflat | input:T, offset=0 | mf
@@ -437,6 +439,7 @@ def _parse_row(row: str) -> _Spec:
         inplace="i" in flag,
         index=index,
         to_python="b" in flag,
+        view="v" in flag,
         self_param=self_param or params[0].name,
         pre=_PRE.get(name),
     )
@@ -574,6 +577,8 @@ def _call(
         fast = _DEFAULT_CALLS.get(spec.name)
         if fast is not None and fast[0] is spec:
             out = apply(spec.op, self, **fast[1])
+            if spec.view:
+                return _views.make_views(self, out, spec.op, fast[1], ())
             return builtins.bool(out) if spec.to_python else out
     bound = _bind(spec, args, kwargs, self)
     if spec.pre is not None:
@@ -610,6 +615,8 @@ def _call(
     ):
         _DEFAULT_CALLS[spec.name] = (spec, dict(static))
     out = apply(spec.op, *traced, **static)
+    if spec.view and isinstance(traced[0], Tensor):
+        return _views.make_views(traced[0], out, spec.op, static, tuple(traced[1:]))
     return builtins.bool(out) if spec.to_python else out
 
 

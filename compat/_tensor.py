@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from compat import _engine, _grad_mode
+from compat import _engine, _grad_mode, _views
 from rustorch_fx import ops
 from rustorch_fx.errors import (
     ArgumentTypeError,
@@ -79,6 +79,7 @@ class Tensor:
         "_output_nr",
         "_requires_grad",
         "_retains",
+        "_view",
         "grad",
         "grad_fn",
     )
@@ -106,6 +107,7 @@ class Tensor:
         t._hooks = ()
         t._retains = False
         t._acc = None
+        t._view = None
         return t
 
     def _grad_accumulator(self) -> Any:
@@ -373,20 +375,39 @@ class Tensor:
                     f"desired output type {np.dtype(self._value.dtype).name}"
                 )
             value = value.astype(self._value.dtype)
+        view = self._view
+        if view is not None:
+            _views.check_inplace(self, op)
         old = self._data.value
         node = result.grad_fn
         if node is not None and isinstance(node, _engine.Node):
             # The op's own input is this tensor's old value, which the node keeps as an
             # immutable snapshot: the version bump below must not invalidate it (torch
             # likewise lets `y.mul_(w); y.add_(1)` backpropagate).
-            _snapshot_leaf_inputs(node, self._data, old)
-            node.storages = tuple(None if st is self._data else st for st in node.storages)
+            root = _views.root_of(self._data)
+            _snapshot_leaf_inputs(node, root, old)
+            node.storages = tuple(
+                None if st is not None and _views.root_of(st) is root else st
+                for st in node.storages
+            )
+        if view is not None:
+            # The base's history becomes CopySlices; every view of it reads that history.
+            grad = _grad_mode._state.enabled
+            if grad:
+                _views.record_inplace(self, result)
+            self._data.value = value
+            self._data.version += 1
+            if grad:
+                _views.refresh(view[0])
+            return self
         self._data.value = value
         self._data.version += 1
         if result.grad_fn is not None:
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
+            if _views._VIEWS:
+                _views.refresh(self)
         return self
 
     @property
@@ -657,7 +678,13 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         spec, arrays = _index_spec(index)
         _check_index_bounds(self.shape, spec, arrays)
-        return _engine.apply(_getitem, self, *arrays, spec=spec)
+        out = _engine.apply(_getitem, self, *arrays, spec=spec)
+        if not arrays and all(
+            item is None or item is Ellipsis or item[0] != "bool" for item in spec
+        ):
+            # basic indexing (ints, slices, None, ...) is a view of this tensor, as in torch
+            return _views.make_views(self, out, _getitem, {"spec": spec}, ())
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """Indexed assignment, in place: ``x[mask] = v``, ``x[idx] += 1``, ``x[0, 1:] = t``.
@@ -847,8 +874,13 @@ def _snapshot_leaf_inputs(node: Any, storage: _Storage, old: jax.Array) -> None:
     saved = list(node.saved)
     for i, st in enumerate(node.storages):
         t = saved[i]
-        if st is storage and t.grad_fn is None and not t._requires_grad:
-            saved[i] = Tensor._wrap(old)
+        if (
+            st is not None
+            and _views.root_of(st) is storage
+            and t.grad_fn is None
+            and not t._requires_grad
+        ):
+            saved[i] = Tensor._wrap(t._value)  # read before the write lands
     node.saved = tuple(saved)
 
 

