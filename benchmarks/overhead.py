@@ -66,7 +66,7 @@ def ops_cases() -> dict[str, Callable[..., Any]]:
         "add": lambda a, b: a + b,
         "mul": lambda a, b: a * b,
         "tanh": lambda a, b: a.tanh(),
-        "matmul 2x2": lambda a, b: a.reshape(2, 2) @ b.reshape(2, 2),
+        "matmul 2x2": lambda a, b: a @ b,
         "sum": lambda a, b: a.sum(),
     }
 
@@ -78,9 +78,14 @@ def dispatch_rows(repeats: int, inner: int) -> list[tuple[str, float, float, str
         b_c = compat.randn(4)
         a_t = torch.randn(4, requires_grad=grad)
         b_t = torch.randn(4)
+        m_c, n_c = compat.randn(2, 2, requires_grad=grad), compat.randn(2, 2)
+        m_t, n_t = torch.randn(2, 2, requires_grad=grad), torch.randn(2, 2)
         for name, fn in ops_cases().items():
-            ours = median_time(lambda fn=fn, a=a_c, b=b_c: fn(a, b), repeats, inner)
-            theirs, threads = torch_fastest(lambda fn=fn, a=a_t, b=b_t: fn(a, b), repeats, inner)
+            args_c, args_t = (
+                ((m_c, n_c), (m_t, n_t)) if "matmul" in name else ((a_c, b_c), (a_t, b_t))
+            )
+            ours = median_time(lambda fn=fn, a=args_c: fn(*a), repeats, inner)
+            theirs, threads = torch_fastest(lambda fn=fn, a=args_t: fn(*a), repeats, inner)
             label = f"{name} ({'recording' if grad else 'no grad'})"
             rows.append((label, ours, theirs, threads))
     return rows
