@@ -11,6 +11,10 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+#: The torch release whose API compat follows (and is tested against), with compat's own
+#: version as the local part, so that scripts checking ``torch.__version__`` see 2.13.
+__version__ = "2.13.0+compat.0.1.0"
+
 from compat import (  # noqa: E402
     _methods,
     autograd,

@@ -505,3 +505,13 @@ def test_python_m_compat_without_arguments_prints_usage(tmp_path):
     proc = _run([], cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == USAGE
+
+
+def test_version_reads_like_torchs():
+    from packaging.version import Version
+
+    import compat
+
+    v = Version(compat.__version__)
+    assert (v.major, v.minor) == (2, 13)
+    assert v.local == "compat.0.1.0"
