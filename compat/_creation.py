@@ -130,7 +130,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """
     if isinstance(data, Tensor):
         dt = _np_dtype("as_tensor", dtype)
-        if dt is None or dt == data.dtype:
+        if dt is None or dt == np.dtype(data._value.dtype):
             return data
         return Tensor._wrap(data._value.astype(dt))
     return tensor(data, dtype=dtype)
@@ -272,7 +272,7 @@ def full(
 def _like(op: str, input: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     if not isinstance(input, Tensor):
         raise ArgumentTypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    return input.shape, _np_dtype(op, dtype) or input.dtype
+    return input.shape, _np_dtype(op, dtype) or np.dtype(input._value.dtype)
 
 
 def zeros_like(

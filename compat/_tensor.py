@@ -686,6 +686,44 @@ class Tensor:
             return _views.make_views(self, out, _getitem, {"spec": spec}, ())
         return out
 
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (itself when it is there already).
+
+        Returns:
+            A tensor on ``compat.device("cpu")``.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).cpu().device
+            device(type='cpu')
+        """
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """This tensor on a GPU (``cuda:0`` by default), through JAX's device placement.
+
+        Args:
+            device: A GPU index or device (default: the current GPU).
+            non_blocking: Accepted for torch compatibility.
+
+        Returns:
+            A tensor on the GPU.
+
+        Raises:
+            DeviceError: If JAX sees no GPU.
+
+        Example:
+            >>> import compat
+            >>> if compat.cuda.is_available():
+            ...     _ = compat.ones(2).cuda()
+        """
+        from compat import _device
+
+        target = "cuda" if device is None else device
+        if isinstance(target, int):
+            target = f"cuda:{target}"
+        return self.to(_device._as_device(target, "cuda"))
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """Indexed assignment, in place: ``x[mask] = v``, ``x[idx] += 1``, ``x[0, 1:] = t``.
 
