@@ -686,6 +686,181 @@ class Tensor:
             return _views.make_views(self, out, _getitem, {"spec": spec}, ())
         return out
 
+    def __format__(self, spec: str) -> str:
+        if spec and self._value.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the values are on a GPU."""
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the values are on the CPU."""
+        return self.device.type == "cpu"
+
+    def type(self, dtype: Any = None) -> Any:
+        """The legacy type name (``"torch.FloatTensor"``), or a copy cast to ``dtype``.
+
+        Args:
+            dtype: A dtype or a legacy type name such as ``"torch.DoubleTensor"``.
+
+        Returns:
+            The type name when ``dtype`` is None, else the cast tensor.
+
+        Raises:
+            DTypeError: If ``dtype`` is not a dtype or a known type name.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(2).type()
+            'torch.FloatTensor'
+        """
+        from compat import _dtype
+
+        if dtype is None:
+            name = _LEGACY_NAMES.get(np.dtype(self._value.dtype).name, "Tensor")
+            return f"torch.{'cuda.' if self.is_cuda else ''}{name}"
+        if (
+            isinstance(dtype, str)
+            and dtype.removeprefix("torch.").removeprefix("cuda.") in _LEGACY_DTYPES
+        ):
+            dtype = _LEGACY_DTYPES[dtype.removeprefix("torch.").removeprefix("cuda.")]
+        return self.to(_dtype._from_any(dtype, "type"))
+
+    def _new(self, op: str, value: Any, dtype: Any, requires_grad: bool) -> Tensor:
+        from compat import _creation
+
+        dt = _creation._np_dtype(op, dtype) or np.dtype(self._value.dtype)
+        return _creation._finish(jnp.asarray(value, dtype=dt), requires_grad)
+
+    def new_tensor(
+        self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """A new leaf tensor from ``data``, with this tensor's dtype unless ``dtype`` is given.
+
+        Args:
+            data: The values.
+            dtype: The dtype.
+            device: Accepted for torch compatibility.
+            requires_grad: Make the result require grad.
+
+        Returns:
+            The tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(1, dtype=compat.float64).new_tensor([1, 2]).dtype
+            torch.float64
+        """
+        if isinstance(data, Tensor):
+            data = data._value
+        return self._new("new_tensor", np.asarray(data), dtype, requires_grad)
+
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (unless ``dtype`` is given).
+
+        Args:
+            *size: The shape.
+            dtype: The dtype.
+            device: Accepted for torch compatibility.
+            requires_grad: Make the result require grad.
+
+        Returns:
+            The tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(1).new_zeros(2).tolist()
+            [0.0, 0.0]
+        """
+        from rustorch_fx import _checks
+
+        return self._new(
+            "new_zeros", np.zeros(_checks.size_arg("new_zeros", size)), dtype, requires_grad
+        )
+
+    def new_ones(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (unless ``dtype`` is given).
+
+        Args:
+            *size: The shape.
+            dtype: The dtype.
+            device: Accepted for torch compatibility.
+            requires_grad: Make the result require grad.
+
+        Returns:
+            The tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(1).new_ones(2).tolist()
+            [1.0, 1.0]
+        """
+        from rustorch_fx import _checks
+
+        return self._new(
+            "new_ones", np.ones(_checks.size_arg("new_ones", size)), dtype, requires_grad
+        )
+
+    def new_empty(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Like :meth:`new_zeros` (JAX has no uninitialised memory).
+
+        Args:
+            *size: The shape.
+            dtype: The dtype.
+            device: Accepted for torch compatibility.
+            requires_grad: Make the result require grad.
+
+        Returns:
+            The tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(1).new_empty(3).shape
+            (3,)
+        """
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` in ``size`` with this tensor's dtype (unless ``dtype`` is given).
+
+        Args:
+            size: The shape.
+            fill_value: The value.
+            dtype: The dtype.
+            device: Accepted for torch compatibility.
+            requires_grad: Make the result require grad.
+
+        Returns:
+            The tensor.
+
+        Example:
+            >>> import compat
+            >>> compat.ones(1).new_full((2,), 3.0).tolist()
+            [3.0, 3.0]
+        """
+        from rustorch_fx import _checks
+
+        shape = _checks.size_arg("new_full", size)
+        return self._new("new_full", np.full(shape, fill_value), dtype, requires_grad)
+
     def cpu(self) -> Tensor:
         """This tensor on the CPU (itself when it is there already).
 
@@ -923,6 +1098,23 @@ def _snapshot_leaf_inputs(node: Any, storage: _Storage, old: jax.Array) -> None:
 
 
 _engine.Tensor = Tensor
+
+# torch's legacy tensor type names, by numpy dtype name.
+_LEGACY_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
+    "int8": "CharTensor",
+    "int16": "ShortTensor",
+    "int32": "IntTensor",
+    "int64": "LongTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+    "complex64": "ComplexFloatTensor",
+    "complex128": "ComplexDoubleTensor",
+}
+_LEGACY_DTYPES = {v: k for k, v in _LEGACY_NAMES.items()}
 
 
 def _jax_dtype(dtype: Any) -> Any:

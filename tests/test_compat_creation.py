@@ -124,3 +124,33 @@ def test_random_functions_are_reproducible_and_shaped_like_torch():
     with pytest.raises(ArgumentTypeError, match="input must be a Tensor"):
         compat.multinomial([0.5], 1)
     assert compat.rand(2, requires_grad=True).requires_grad
+
+
+def test_new_methods_type_and_format_match_torch():
+    for dt in ("float32", "float64", "int64"):
+        c = compat.ones(2, dtype=getattr(compat, dt))
+        t = torch.ones(2, dtype=getattr(torch, dt))
+        pairs = [
+            (c.new_tensor([1, 2]), t.new_tensor([1, 2])),
+            (c.new_tensor(compat.tensor([3.0])), t.new_tensor(torch.tensor([3.0]))),
+            (c.new_zeros(2, 3), t.new_zeros(2, 3)),
+            (c.new_ones((2,)), t.new_ones((2,))),
+            (c.new_full((2,), 3), t.new_full((2,), 3)),
+            (c.new_empty(1).zero_(), t.new_empty(1).zero_()),
+            (c.new_zeros(2, dtype=compat.float64), t.new_zeros(2, dtype=torch.float64)),
+        ]
+        for ours, theirs in pairs:
+            assert_close(ours, theirs)
+            assert str(ours.dtype) == str(theirs.dtype)
+        assert c.type() == t.type()
+    x = compat.ones(2)
+    assert x.new_ones(2, requires_grad=True).requires_grad
+    assert x.type(compat.float64).dtype == compat.float64
+    assert x.type("torch.LongTensor").dtype == compat.int64
+    assert not x.is_cuda
+    assert x.is_cpu
+    s = compat.tensor(2.0 / 3.0)
+    assert f"{s:.3f}" == f"{torch.tensor(2.0 / 3.0):.3f}" == "0.667"
+    assert f"{compat.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+    with pytest.raises(DTypeError):
+        x.type("torch.NoSuchTensor")
