@@ -19,6 +19,7 @@ from compat import (  # noqa: E402
     _methods,
     autograd,
     cuda,
+    nn,
 )
 from compat._creation import (  # noqa: E402
     arange,
@@ -114,6 +115,7 @@ from rustorch_fx.errors import (  # noqa: E402
 )
 
 __all__ = [
+    "nn",
     "from_dlpack",
     "bernoulli",
     "multinomial",

@@ -6,7 +6,7 @@ error hierarchy (:mod:`rustorch_fx.errors`). Every function is pure and composes
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import autodiff, errors, ops
+from rustorch_fx import autodiff, errors, nn, ops
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -47,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "autodiff",
     "errors",
+    "nn",
     "ops",
     "ArgumentTypeError",
     "AutogradError",
