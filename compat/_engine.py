@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import jax
 import jax.extend.core as jax_core
 import jax.numpy as jnp
-import numpy as np
 
 from compat import _grad_mode
 from rustorch_fx import _boundary
@@ -300,10 +299,6 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
-def _is_tensor(x: Any) -> bool:
-    return isinstance(x, Tensor)
-
-
 def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     """Run ``fn`` on tensors and record it for backward: the one op path.
 
@@ -570,11 +565,6 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
     values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
     cvals = tuple(c._value if isinstance(c, Tensor) else c for c in cts)
     return _vjp(node.fn, node.static, node.key, node.diff)(values, cvals)
-
-
-def zeros_like_value(value: Any) -> Any:
-    """Zeros shaped like ``value`` (used by callers that materialize missing gradients)."""
-    return jnp.zeros(np.shape(value), value.dtype)
 
 
 def _user_frames() -> str:

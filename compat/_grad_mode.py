@@ -70,13 +70,10 @@ class _Mode:
     """Base of the grad-mode guards: a context manager that also decorates functions."""
 
     _enabled: bool
-    _inference: bool | None = None
 
     def __enter__(self) -> None:
         self._saved = (_state.enabled, _state.inference)
         _state.enabled = self._enabled
-        if self._inference is not None:
-            _state.inference = self._inference
 
     def __exit__(self, *exc: object) -> None:
         _state.enabled, _state.inference = self._saved
@@ -210,7 +207,6 @@ class inference_mode(_Mode):
             )
         self._mode = mode
         self._enabled = not mode and _state.enabled
-        self._inference = mode
 
     def __enter__(self) -> None:
         self._saved = (_state.enabled, _state.inference)

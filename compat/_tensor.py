@@ -1221,10 +1221,6 @@ def _checked_getitem(x: jax.Array, index: tuple[Any, ...]) -> jax.Array:
     return x[index]
 
 
-def _as_tensors(values: Sequence[Any]) -> list[Tensor]:
-    return [v if isinstance(v, Tensor) else Tensor._wrap(jnp.asarray(v)) for v in values]
-
-
 def _index_items(spec: tuple[Any, ...], arrays: Sequence[Any]) -> tuple[Any, ...]:
     """The index ``_index_spec`` described, with its arrays put back."""
     index: list[Any] = []
