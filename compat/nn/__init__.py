@@ -1,5 +1,6 @@
-"""``torch.nn`` for compat tensors. For now: :mod:`compat.nn.functional`."""
+"""``torch.nn`` for compat tensors: modules, :mod:`~compat.nn.functional`, ``init`` and ``utils``."""
 
-from compat.nn import functional
+from compat.nn import functional, modules, utils
+from compat.nn.modules import *  # noqa: F403
 
-__all__ = ["functional"]
+__all__ = ["functional", "modules", "utils", *modules.__all__]

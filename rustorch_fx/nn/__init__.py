@@ -1,62 +1,22 @@
 """Functional layers with ``torch.nn.functional``'s names, signatures and semantics.
 
-Pure functions over ``jax.Array``; ``compat.nn.functional`` calls each of them as one op. For
-now: the activation functions (see :mod:`rustorch_fx.nn._activation` for the differences from
-torch kept on purpose).
-"""
+Pure functions over ``jax.Array`` (PyTorch's weight layouts: a Linear weight is ``[out, in]``, a
+Conv2d weight ``[out, in/groups, kH, kW]``); ``compat.nn`` calls each of them as one op. Random
+layers (dropout) take an explicit PRNG ``key``. Initialisers (``rustorch_fx.nn.kaiming_uniform``
+and the others) draw arrays from torch's default distributions."""
 
-from rustorch_fx.nn._activation import (
-    celu,
-    elu,
-    gelu,
-    glu,
-    hardshrink,
-    hardsigmoid,
-    hardswish,
-    hardtanh,
-    leaky_relu,
-    log_softmax,
-    logsigmoid,
-    mish,
-    prelu,
-    relu,
-    relu6,
-    rrelu,
-    selu,
-    silu,
-    softmax,
-    softmin,
-    softplus,
-    softshrink,
-    softsign,
-    tanhshrink,
-    threshold,
-)
+from __future__ import annotations
 
-__all__ = [
-    "celu",
-    "elu",
-    "gelu",
-    "glu",
-    "hardshrink",
-    "hardsigmoid",
-    "hardswish",
-    "hardtanh",
-    "leaky_relu",
-    "log_softmax",
-    "logsigmoid",
-    "mish",
-    "prelu",
-    "relu",
-    "relu6",
-    "rrelu",
-    "selu",
-    "silu",
-    "softmax",
-    "softmin",
-    "softplus",
-    "softshrink",
-    "softsign",
-    "tanhshrink",
-    "threshold",
-]
+from rustorch_fx.nn import _activation, _linear, _conv, _pooling, _vision, _normalization, _dropout, _embedding, _rnn, _init
+from rustorch_fx.nn._activation import *  # noqa: F403
+from rustorch_fx.nn._linear import *  # noqa: F403
+from rustorch_fx.nn._conv import *  # noqa: F403
+from rustorch_fx.nn._pooling import *  # noqa: F403
+from rustorch_fx.nn._vision import *  # noqa: F403
+from rustorch_fx.nn._normalization import *  # noqa: F403
+from rustorch_fx.nn._dropout import *  # noqa: F403
+from rustorch_fx.nn._embedding import *  # noqa: F403
+from rustorch_fx.nn._rnn import *  # noqa: F403
+from rustorch_fx.nn._init import *  # noqa: F403
+
+__all__ = [*_activation.__all__, *_linear.__all__, *_conv.__all__, *_pooling.__all__, *_vision.__all__, *_normalization.__all__, *_dropout.__all__, *_embedding.__all__, *_rnn.__all__, *_init.__all__]

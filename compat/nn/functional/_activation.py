@@ -1,4 +1,4 @@
-"""``torch.nn.functional`` over compat tensors: each function is one op of :mod:`rustorch_fx.nn`.
+"""``torch.nn.functional`` activations over compat tensors: each function is one op of :mod:`rustorch_fx.nn`.
 
 Every function runs its ``rustorch_fx.nn`` counterpart through the one op path
 (:func:`compat._engine.apply`): the input tensors are traced, hyperparameters (dims, slopes,

@@ -1,0 +1,5 @@
+"""Dropout and its variants."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

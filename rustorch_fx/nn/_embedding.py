@@ -1,0 +1,5 @@
+"""Embedding lookups."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Parameter initialisers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Linear and bilinear maps."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
