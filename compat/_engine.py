@@ -181,6 +181,7 @@ class Node:
         "hooks",
         "key",
         "out_avals",
+        "prehooks",
         "released",
         "retained",
         "saved",
@@ -222,6 +223,9 @@ class Node:
         self.out_avals = out_avals
         self.released = False
         self.hooks: dict[int, list[Callable[[Any], Any]]] = _NO_HOOKS
+        # Called with all output gradients at once (as a tuple of tensors) before the vjp; may
+        # return replacements. Module full-backward hooks use them.
+        self.prehooks: tuple[Callable[[tuple[Any, ...]], Any], ...] = ()
         self.retained: dict[int, Any] = _NO_HOOKS
         self._name: str | None = None
         self.trace = _user_frames() if _grad_mode._state.anomaly else None
@@ -537,6 +541,10 @@ def run_backward(
             if j is not None:
                 results[j] = _add(results[j], g)
             cts[k] = g
+        for pre in node.prehooks:
+            out = pre(tuple(g if isinstance(g, Tensor) else Tensor._wrap(g) for g in cts))
+            if out is not None:
+                cts = [as_value(o) for o in out]
         in_grads = node.vjp(cts, create_graph)
         if _grad_mode._state.anomaly:
             _anomaly_backward(node, in_grads)

@@ -9,6 +9,7 @@ function from :mod:`rustorch_fx.ops`.
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -582,6 +583,31 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "deepcopy: only tensors created explicitly by the user (graph leaves) support "
+                "the deepcopy protocol; detach() the tensor first"
+            )
+        # JAX arrays are immutable: the new storage may hold the same array.
+        new = type(self)._wrap(self._value, requires_grad=self._requires_grad)
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        for name, value in getattr(self, "__dict__", {}).items():
+            setattr(new, name, copy.deepcopy(value, memo))
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "pickle: only graph leaves can be pickled (got a tensor with grad_fn="
+                f"{self.grad_fn.name()}); detach() it first"
+            )
+        return (_rebuild_tensor, (np.asarray(self._value), self._requires_grad))
+
     def __repr__(self) -> str:
         arr = np.asarray(self._value)
         integral = (
@@ -690,6 +716,32 @@ class Tensor:
         if spec and self._value.size == 1:
             return format(self.item(), spec)
         return format(repr(self), spec)
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating point type (float16/bfloat16/float32/float64).
+
+        Returns:
+            True for floating dtypes.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(1).is_floating_point(), compat.zeros(1, dtype=compat.int64).is_floating_point()
+            (True, False)
+        """
+        return bool(jnp.issubdtype(self._value.dtype, jnp.floating))
+
+    def is_complex(self) -> bool:
+        """Whether the dtype is complex.
+
+        Returns:
+            True for complex64/complex128.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(1, dtype=compat.complex64).is_complex()
+            True
+        """
+        return bool(jnp.issubdtype(self._value.dtype, jnp.complexfloating))
 
     @property
     def is_cuda(self) -> bool:
@@ -1115,6 +1167,11 @@ _LEGACY_NAMES = {
     "complex128": "ComplexDoubleTensor",
 }
 _LEGACY_DTYPES = {v: k for k, v in _LEGACY_NAMES.items()}
+
+
+def _rebuild_tensor(value: np.ndarray, requires_grad: bool) -> Tensor:
+    """Unpickle a tensor (see ``Tensor.__reduce_ex__``)."""
+    return Tensor._wrap(jnp.asarray(value), requires_grad=requires_grad)
 
 
 def _jax_dtype(dtype: Any) -> Any:

@@ -20,6 +20,8 @@ class                             raised for                                 als
 :class:`DeviceError`              a device that is missing or mismatched     ``RuntimeError``
 :class:`ExportError`              a program that cannot be traced/exported   ``RuntimeError``
 :class:`UnsupportedError`         a feature this library does not provide    ``NotImplementedError``
+:class:`MissingAttributeError`    an attribute or submodule that is absent   ``AttributeError``
+:class:`InvalidNameError`         a name that cannot be registered           ``KeyError``
 ================================  =========================================  ==========================
 
 Errors survive pickling, keyword attributes included, so a worker process can send one to its
@@ -54,6 +56,8 @@ __all__ = [
     "DeviceError",
     "ExportError",
     "UnsupportedError",
+    "MissingAttributeError",
+    "InvalidNameError",
 ]
 
 
@@ -150,3 +154,18 @@ class ExportError(RusTorchError, RuntimeError):
 
 class UnsupportedError(RusTorchError, NotImplementedError):
     """A PyTorch feature or option that this library deliberately does not provide."""
+
+
+class MissingAttributeError(RusTorchError, AttributeError):
+    """An attribute, parameter, buffer or submodule that an object does not have.
+
+    An ``AttributeError``, so ``hasattr`` and ``getattr(obj, name, default)`` keep working.
+    """
+
+
+class InvalidNameError(RusTorchError, KeyError):
+    """A name that cannot be registered: empty, containing ``"."``, or already taken."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; the message here is a sentence, not a key.
+        return self.message

@@ -185,15 +185,41 @@ def test_bad_inputs():
         F.relu([1.0])
     with pytest.raises(ArgumentTypeError, match="prelu: argument 'input' must be a Tensor"):
         F.prelu(np.ones(3), compat.ones(1))
-    with pytest.raises(InvalidArgumentError, match="softmax: argument 'dim' is required"):
-        F.softmax(x)
-    with pytest.raises(InvalidArgumentError, match="softmax: argument 'dim' is required"):
+    with pytest.raises(ArgumentTypeError, match="softmax\\(\\) missing 1 required positional argument: 'dim'"):
         x.softmax()
+    with pytest.raises(ArgumentTypeError, match="log_softmax\\(\\) missing 1 required"):
+        compat.log_softmax(x)
     with pytest.raises(ShapeError, match="glu: Halving dimension must be even"):
         F.glu(x, 1)
     with pytest.raises(ShapeError, match="prelu: Mismatch of parameter numbers"):
         F.prelu(x, compat.ones(2))
-    with pytest.raises(UnsupportedError, match="rrelu: training=True"):
-        F.rrelu(x, training=True)
+    with pytest.raises(InvalidArgumentError, match="rrelu: lower bound must be less"):
+        F.rrelu(x, 0.5, 0.1, training=True)
     with pytest.raises(InvalidArgumentError, match="celu: ZeroDivisionError"):
         F.celu(x, 0.0)
+
+
+def test_rrelu_training_random_slopes_seeded_and_differentiable():
+    x = compat.tensor(-np.linspace(0.1, 5.0, 500, dtype=np.float32), requires_grad=True)
+    compat.manual_seed(7)
+    out = F.rrelu(x, 0.1, 0.3, training=True)
+    compat.manual_seed(7)
+    again = F.rrelu(x, 0.1, 0.3, training=True)
+    np.testing.assert_array_equal(out.detach().numpy(), again.detach().numpy())
+    slope = (out / x).detach().numpy()
+    assert slope.min() >= 0.1 and slope.max() <= 0.3 and slope.std() > 0.03
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=1e-5)
+    y = compat.tensor([-1.0, 2.0])
+    assert F.rrelu(y, training=True, inplace=True) is y and y[1].item() == 2.0
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 3, 4), (2, 3, 2, 2)])
+def test_softmax_family_without_dim_uses_torchs_implicit_dim_and_warns(name, shape, rng):
+    x = randn(rng, *shape)
+    with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
+        ours = getattr(F, name)(compat.tensor(x))
+    with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
+        theirs = getattr(TF, name)(torch.tensor(x))
+    assert_close(ours.numpy(), theirs)

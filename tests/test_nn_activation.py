@@ -212,8 +212,10 @@ def test_bad_inputs():
         InvalidArgumentError, match="hardshrink: lambda must be greater or equal to 0"
     ):
         nn.hardshrink(x, -1.0)
-    with pytest.raises(UnsupportedError, match=r"rrelu: training=True"):
+    with pytest.raises(InvalidArgumentError, match=r"rrelu: training=True draws random slopes"):
         nn.rrelu(x, training=True)
+    with pytest.raises(InvalidArgumentError, match=r"rrelu: lower bound must be less"):
+        nn.rrelu(x, 0.5, 0.1)
     with pytest.raises(
         ShapeError,
         match="prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and channel size = 3",
@@ -226,3 +228,18 @@ def test_bad_inputs():
     # RusTorchErrors are also the builtins torch raises
     with pytest.raises(RuntimeError):
         nn.glu(x, dim=1)
+
+
+def test_rrelu_training_draws_slopes_in_range_and_differentiates_through_them():
+    x = -jnp.arange(1.0, 2001.0) / 100
+    key = jax.random.key(3)
+    out = nn.rrelu(x, 0.1, 0.3, training=True, key=key)
+    slope = out / x
+    assert float(slope.min()) >= 0.1 and float(slope.max()) <= 0.3
+    assert abs(float(slope.mean()) - 0.2) < 0.01  # U(0.1, 0.3) has mean 0.2, sd 0.058
+    again = nn.rrelu(x, 0.1, 0.3, training=True, key=key)
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(again))
+    grad = jax.grad(lambda v: nn.rrelu(v, 0.1, 0.3, True, key=key).sum())(x)
+    np.testing.assert_allclose(np.asarray(grad), np.asarray(slope), rtol=1e-5)
+    pos = jnp.array([0.5, 2.0])
+    np.testing.assert_array_equal(np.asarray(nn.rrelu(pos, training=True, key=key)), [0.5, 2.0])

@@ -1,6 +1,7 @@
 """``torch.nn`` for compat tensors: modules, :mod:`~compat.nn.functional`, ``init`` and ``utils``."""
 
-from compat.nn import functional, modules, utils
+from compat.nn import functional, init, modules, utils
 from compat.nn.modules import *  # noqa: F403
+from compat.nn.parameter import Buffer, Parameter
 
-__all__ = ["functional", "modules", "utils", *modules.__all__]
+__all__ = ["Buffer", "Parameter", "functional", "init", "modules", "utils", *modules.__all__]

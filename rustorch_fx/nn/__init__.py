@@ -2,21 +2,46 @@
 
 Pure functions over ``jax.Array`` (PyTorch's weight layouts: a Linear weight is ``[out, in]``, a
 Conv2d weight ``[out, in/groups, kH, kW]``); ``compat.nn`` calls each of them as one op. Random
-layers (dropout) take an explicit PRNG ``key``. Initialisers (``rustorch_fx.nn.kaiming_uniform``
-and the others) draw arrays from torch's default distributions."""
+layers (dropout) take an explicit PRNG ``key``. Initialisers (``rustorch_fx.nn.init.kaiming_uniform``
+and the others, in :mod:`rustorch_fx.nn.init`) draw arrays from torch's default distributions.
+"""
 
 from __future__ import annotations
 
-from rustorch_fx.nn import _activation, _linear, _conv, _pooling, _vision, _normalization, _dropout, _embedding, _rnn, _init
+from rustorch_fx.nn import (
+    _activation,
+    _clip,
+    _conv,
+    _dropout,
+    _embedding,
+    _linear,
+    _normalization,
+    _pooling,
+    _rnn,
+    _vision,
+    init,
+)
 from rustorch_fx.nn._activation import *  # noqa: F403
-from rustorch_fx.nn._linear import *  # noqa: F403
+from rustorch_fx.nn._clip import *  # noqa: F403
 from rustorch_fx.nn._conv import *  # noqa: F403
-from rustorch_fx.nn._pooling import *  # noqa: F403
-from rustorch_fx.nn._vision import *  # noqa: F403
-from rustorch_fx.nn._normalization import *  # noqa: F403
 from rustorch_fx.nn._dropout import *  # noqa: F403
 from rustorch_fx.nn._embedding import *  # noqa: F403
+from rustorch_fx.nn._linear import *  # noqa: F403
+from rustorch_fx.nn._normalization import *  # noqa: F403
+from rustorch_fx.nn._pooling import *  # noqa: F403
 from rustorch_fx.nn._rnn import *  # noqa: F403
-from rustorch_fx.nn._init import *  # noqa: F403
+from rustorch_fx.nn._vision import *  # noqa: F403
 
-__all__ = [*_activation.__all__, *_linear.__all__, *_conv.__all__, *_pooling.__all__, *_vision.__all__, *_normalization.__all__, *_dropout.__all__, *_embedding.__all__, *_rnn.__all__, *_init.__all__]
+__all__ = [
+    "init",
+    *_activation.__all__,
+    *_linear.__all__,
+    *_conv.__all__,
+    *_pooling.__all__,
+    *_vision.__all__,
+    *_normalization.__all__,
+    *_dropout.__all__,
+    *_embedding.__all__,
+    *_rnn.__all__,
+    *_clip.__all__,
+]

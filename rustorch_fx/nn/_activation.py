@@ -18,8 +18,7 @@ Differences from torch kept on purpose:
 - ``inplace=`` is accepted and ignored: rustorch_fx is pure (``compat.nn.functional`` mutates).
 - ``softmax``, ``log_softmax`` and ``softmin`` require ``dim`` (torch guesses one with a
   deprecation warning) and raise :class:`~rustorch_fx.errors.InvalidArgumentError` without it.
-- ``rrelu`` has only its evaluation form (``training=False``): the slope is the deterministic
-  ``(lower + upper) / 2``. ``training=True`` raises :class:`~rustorch_fx.errors.UnsupportedError`.
+- ``rrelu`` with ``training=True`` takes its random slopes from an explicit PRNG ``key``.
 - ``relu``, ``threshold`` and ``hardtanh``/``relu6`` also take integer input, as torch; the
   others require a floating input (:class:`~rustorch_fx.errors.DTypeError` otherwise).
 """
@@ -41,7 +40,6 @@ from rustorch_fx.errors import (
     DTypeError,
     InvalidArgumentError,
     ShapeError,
-    UnsupportedError,
 )
 
 __all__ = [
@@ -237,39 +235,49 @@ def rrelu(
     upper: float = 1.0 / 3.0,
     training: bool = False,
     inplace: bool = False,
+    *,
+    key: jax.Array | None = None,
 ) -> jax.Array:
-    """The randomized leaky ReLU in evaluation form: slope ``(lower + upper) / 2``.
+    """The randomized leaky ReLU: ``x`` where positive, ``a * x`` elsewhere.
 
-    Warning:
-        Only ``training=False`` is provided: the training form draws a random slope per
-        element, which needs an explicit PRNG key that torch's signature has no room for.
+    In training, ``a`` is drawn per element from ``U(lower, upper)`` with ``key``; in
+    evaluation it is the constant ``(lower + upper) / 2``. The gradient is 1 for positive
+    inputs and ``a`` elsewhere, as torch's.
 
     Args:
         input: A floating array.
         lower: Lower bound of the slope's range.
         upper: Upper bound of the slope's range.
-        training: Must be False.
+        training: Draw random slopes (requires ``key``).
         inplace: Accepted for torch's signature and ignored (the function is pure).
+        key: A JAX PRNG key, required when ``training``.
 
     Returns:
-        ``leaky_relu(input, (lower + upper) / 2)``.
+        An array shaped like ``input``.
 
     Raises:
         DTypeError: For non-floating input.
         ArgumentTypeError: If a bound is not a number.
-        UnsupportedError: If ``training`` is True.
+        InvalidArgumentError: If ``training`` without a ``key``, or ``lower > upper``.
 
     Example:
         >>> rrelu(jnp.array([-2.0, 1.0]), 0.25, 0.75)
         Array([-1.,  1.], dtype=float32)
     """
-    if training:
-        raise UnsupportedError(
-            "rrelu: training=True (random slopes) is not provided; use training=False (the "
-            "deterministic slope (lower + upper) / 2) or leaky_relu with a sampled slope"
-        )
     x = _input("rrelu", input)
-    slope = (_number("rrelu", "lower", lower) + _number("rrelu", "upper", upper)) / 2
+    lo, hi = _number("rrelu", "lower", lower), _number("rrelu", "upper", upper)
+    if lo > hi:
+        raise InvalidArgumentError(
+            f"rrelu: lower bound must be less than or equal to upper bound, got {lo} > {hi}"
+        )
+    if not training:
+        return jnp.where(x > 0, x, x * ((lo + hi) / 2))
+    if key is None:
+        raise InvalidArgumentError(
+            "rrelu: training=True draws random slopes and needs a PRNG key (key=...)"
+        )
+    work = jnp.float32 if x.dtype.itemsize < 4 else x.dtype
+    slope = jax.random.uniform(key, x.shape, work, lo, hi).astype(x.dtype)
     return jnp.where(x > 0, x, x * slope)
 
 

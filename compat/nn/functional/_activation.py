@@ -10,21 +10,21 @@ class lacked: the methods ``Tensor.relu``, ``relu_``, ``softmax``, ``log_softmax
 ``hardshrink`` and ``prelu``, and the functions ``compat.relu``, ``relu_``, ``softmax``,
 ``log_softmax``, ``selu``, ``celu``, ``threshold``, ``prelu``, ``rrelu`` and ``hardshrink``.
 
-Differences from torch (see :mod:`rustorch_fx.nn` for the math):
-
-- ``softmax``, ``log_softmax`` and ``softmin`` require ``dim``
-  (:class:`~rustorch_fx.errors.InvalidArgumentError` without it).
-- ``rrelu`` has only its evaluation form (``training=False``).
+Differences from torch: none in behaviour (see :mod:`rustorch_fx.nn` for the math); note that
+:mod:`rustorch_fx.nn`'s softmax family requires ``dim`` where these fall back to torch's legacy
+implicit dim with its deprecation warning.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import rustorch_fx.nn as _nn
 from compat import _dtype
 from compat._engine import apply
+from compat._random import _default_generator
 from compat._tensor import Tensor
 from rustorch_fx.errors import ArgumentTypeError
 
@@ -69,6 +69,19 @@ def _run(op: str, fn: Any, input: Any, inplace: bool = False, **static: Any) -> 
         )
     out = apply(fn, input, **static)
     return input._inplace(op + "_", out) if inplace else out
+
+
+def _implicit_dim(op: str, input: Any, dim: Any, stacklevel: int) -> Any:
+    """Torch's deprecated choice of softmax dim when none is given, with its warning."""
+    if dim is not None or not isinstance(input, Tensor):
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {op} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 def _np_dtype(op: str, dtype: Any) -> Any:
@@ -236,13 +249,16 @@ def rrelu(
     training: bool = False,
     inplace: bool = False,
 ) -> Tensor:
-    """Evaluation-form randomized leaky ReLU, slope ``(lower + upper) / 2``.
+    """Randomized leaky ReLU (:func:`rustorch_fx.nn.rrelu`).
+
+    In training the slope of each negative element is drawn from ``U(lower, upper)`` with a
+    key from compat's default generator; in evaluation it is ``(lower + upper) / 2``.
 
     Args:
         input: A floating tensor.
         lower: Lower bound of the slope's range.
         upper: Upper bound of the slope's range.
-        training: Must be False (see :func:`rustorch_fx.nn.rrelu`).
+        training: Draw random slopes.
         inplace: Write the result into ``input`` and return it.
 
     Returns:
@@ -250,15 +266,24 @@ def rrelu(
 
     Raises:
         ArgumentTypeError: If ``input`` is not a Tensor.
-        UnsupportedError: If ``training`` is True.
+        InvalidArgumentError: If ``lower > upper``.
 
     Example:
         >>> rrelu(compat.tensor([-2.0]), 0.25, 0.75)
         tensor([-1.])
     """
-    return _run(
-        "rrelu", _nn.rrelu, input, inplace, lower=lower, upper=upper, training=bool(training)
-    )
+    if not training:
+        return _run("rrelu", _nn.rrelu, input, inplace, lower=lower, upper=upper)
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(
+            f"rrelu: argument 'input' must be a Tensor, got {type(input).__name__}"
+        )
+    out = apply(_rrelu_train, input, _default_generator()._next_key(), lower=lower, upper=upper)
+    return input._inplace("rrelu_", out) if inplace else out
+
+
+def _rrelu_train(x: Any, key: Any, *, lower: float, upper: float) -> Any:
+    return _nn.rrelu(x, lower, upper, True, key=key)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -629,7 +654,8 @@ def softmax(
 
     Args:
         input: A floating tensor (or any tensor with a floating ``dtype``).
-        dim: The dimension to normalize over (required).
+        dim: The dimension to normalize over. None picks torch's legacy implicit dim (0 for
+            0-, 1- and 3-D input, else 1) with a UserWarning, as torch does.
         _stacklevel: Accepted for torch's signature and ignored.
         dtype: If given, ``input`` is cast to it first.
 
@@ -638,12 +664,12 @@ def softmax(
 
     Raises:
         ArgumentTypeError: If ``input`` is not a Tensor.
-        InvalidArgumentError: If ``dim`` is None.
 
     Example:
         >>> softmax(compat.tensor([0.0, 0.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
+    dim = _implicit_dim("softmax", input, dim, _stacklevel)
     return _run("softmax", _nn.softmax, input, dim=dim, dtype=_np_dtype("softmax", dtype))
 
 
@@ -654,7 +680,8 @@ def log_softmax(
 
     Args:
         input: A floating tensor (or any tensor with a floating ``dtype``).
-        dim: The dimension to normalize over (required).
+        dim: The dimension to normalize over. None picks torch's legacy implicit dim (0 for
+            0-, 1- and 3-D input, else 1) with a UserWarning, as torch does.
         _stacklevel: Accepted for torch's signature and ignored.
         dtype: If given, ``input`` is cast to it first.
 
@@ -663,13 +690,13 @@ def log_softmax(
 
     Raises:
         ArgumentTypeError: If ``input`` is not a Tensor.
-        InvalidArgumentError: If ``dim`` is None.
 
     Example:
         >>> log_softmax(compat.tensor([0.0, 1000.0]), dim=0)
         tensor([-1000.,     0.])
     """
     dt = _np_dtype("log_softmax", dtype)
+    dim = _implicit_dim("log_softmax", input, dim, _stacklevel)
     return _run("log_softmax", _nn.log_softmax, input, dim=dim, dtype=dt)
 
 
@@ -680,7 +707,8 @@ def softmin(
 
     Args:
         input: A floating tensor (or any tensor with a floating ``dtype``).
-        dim: The dimension to normalize over (required).
+        dim: The dimension to normalize over. None picks torch's legacy implicit dim (0 for
+            0-, 1- and 3-D input, else 1) with a UserWarning, as torch does.
         _stacklevel: Accepted for torch's signature and ignored.
         dtype: If given, ``input`` is cast to it first.
 
@@ -689,12 +717,12 @@ def softmin(
 
     Raises:
         ArgumentTypeError: If ``input`` is not a Tensor.
-        InvalidArgumentError: If ``dim`` is None.
 
     Example:
         >>> softmin(compat.tensor([1.0, 1.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
+    dim = _implicit_dim("softmin", input, dim, _stacklevel)
     return _run("softmin", _nn.softmin, input, dim=dim, dtype=_np_dtype("softmin", dtype))
 
 
@@ -724,23 +752,32 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 # --------------------------------------------------------------------------------------------
 
 
+def _require_dim(op: str, dim: Any) -> None:
+    if dim is None:
+        raise ArgumentTypeError(f"{op}() missing 1 required positional argument: 'dim'")
+
+
 def _tensor_softmax(self: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``tensor.softmax(dim, dtype=None)``: :func:`softmax` as a method."""
+    _require_dim("softmax", dim)
     return softmax(self, dim, dtype=dtype)
 
 
 def _tensor_log_softmax(self: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``tensor.log_softmax(dim, dtype=None)``: :func:`log_softmax` as a method."""
+    _require_dim("log_softmax", dim)
     return log_softmax(self, dim, dtype=dtype)
 
 
 def _torch_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``compat.softmax(input, dim, dtype=None)``: :func:`softmax`."""
+    _require_dim("softmax", dim)
     return softmax(input, dim, dtype=dtype)
 
 
 def _torch_log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``compat.log_softmax(input, dim, dtype=None)``: :func:`log_softmax`."""
+    _require_dim("log_softmax", dim)
     return log_softmax(input, dim, dtype=dtype)
 
 

@@ -1,5 +1,0 @@
-"""Parameter initialisers."""
-
-from __future__ import annotations
-
-__all__: list[str] = []
