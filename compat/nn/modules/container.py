@@ -474,12 +474,14 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
 
-def _param_line(key: Any, p: Any) -> str:
+def _param_line(key: Any, p: Any, legacy_type: bool = False) -> str:
+    # ParameterList prints the dtype, ParameterDict the legacy type name, as torch does.
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.shape)
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
         device = f" ({p.device})" if p.device.type == "cuda" else ""
-        return f"  ({key}): {kind} containing: [{p.dtype} of size {size}{device}]"
+        dtype = p.type() if legacy_type else p.dtype
+        return f"  ({key}): {kind} containing: [{dtype} of size {size}{device}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -709,7 +711,7 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         """One line per entry: kind, dtype and size."""
-        return "\n".join(_param_line(k, self[k]) for k in self._keys)
+        return "\n".join(_param_line(k, self[k], legacy_type=True) for k in self._keys)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Containers of parameters cannot be called."""

@@ -155,6 +155,8 @@ class _BackwardHooks:
         self.n_inputs = 0
         # For each input that requires grad: its index among the tensor inputs.
         self.slots: list[int] = []
+        # Zeros for the tensor inputs that do not require grad (torch reports zeros for them).
+        self.zeros: list[Any] = []
         self.grad_outputs: tuple[Any, ...] = ()
 
     def setup_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -164,6 +166,7 @@ class _BackwardHooks:
         self.slots = [tensors.index(i) for i in grad_positions]
         if not grad_positions:
             return args
+        self.zeros = [None if args[i].requires_grad else args[i] for i in tensors]
         wrapped = apply(_backward_hook_identity, *(args[i] for i in grad_positions))
         wrapped[0].grad_fn.prehooks = (self._input_hook,)
         out = list(args)
@@ -203,7 +206,7 @@ class _BackwardHooks:
 
     def _input_hook(self, grads: tuple[Any, ...]) -> Any:
         module = self.module
-        full: list[Any] = [None] * self.n_inputs
+        full: list[Any] = [None if t is None else t.new_zeros(t.shape) for t in self.zeros]
         for g, slot in zip(grads, self.slots, strict=True):
             full[slot] = g
         grad_input = tuple(full)
