@@ -734,9 +734,11 @@ def test_activation_modules_match_torch(name, args, kwargs, rng):
 
 def test_activation_module_options():
     assert nn.Swish is nn.SiLU
-    assert repr(nn.Hardtanh(min_value=-2.0, max_value=3.0)) == repr(
-        torch.nn.Hardtanh(min_value=-2.0, max_value=3.0)
-    )
+    with pytest.warns(FutureWarning, match="`min_value` is deprecated"):
+        ours = repr(nn.Hardtanh(min_value=-2.0, max_value=3.0))
+    with pytest.warns(FutureWarning, match="`max_value` is deprecated"):
+        theirs = repr(torch.nn.Hardtanh(min_value=-2.0, max_value=3.0))
+    assert ours == theirs
     with pytest.raises(
         InvalidArgumentError, match=r"max_val \(1.0\) must be greater than min_val \(2.0\)"
     ):

@@ -7,6 +7,7 @@ deprecation warning. ``Swish`` is an alias of :class:`SiLU`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from compat import _creation
@@ -188,8 +189,18 @@ class Hardtanh(Module):
         """Store and check the bounds (see the class docstring)."""
         super().__init__()
         if min_value is not None:
+            warnings.warn(
+                "keyword argument `min_value` is deprecated and renamed to `min_val`",
+                FutureWarning,
+                stacklevel=2,
+            )
             min_val = min_value
         if max_value is not None:
+            warnings.warn(
+                "keyword argument `max_value` is deprecated and renamed to `max_val`",
+                FutureWarning,
+                stacklevel=2,
+            )
             max_val = max_value
         if not max_val > min_val:
             raise InvalidArgumentError(
