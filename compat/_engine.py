@@ -395,8 +395,14 @@ def _needed(node: Node) -> tuple[bool, ...]:
         vjp = _vjp(node.fn, node.static, node.key, node.diff)
         cts = tuple(jnp.zeros(shape, dtype) for shape, dtype in node.out_avals)
         closed = jax.make_jaxpr(vjp)(values, cts)
-        # Each argument (array or Python number) is one input of the jaxpr, in order.
-        known = _used_inputs(closed.jaxpr, len(values))
+        # An argument is one input of the jaxpr (an array or a Python number) or none (None).
+        sizes = [len(jax.tree_util.tree_leaves(v)) for v in values]
+        flags = _used_inputs(closed.jaxpr, sum(sizes))
+        known, start = [], 0
+        for n in sizes:
+            known.append(any(flags[start : start + n]))
+            start += n
+        known = tuple(known)
         _NEEDED.store(key, known)
     return known
 

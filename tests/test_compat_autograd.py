@@ -930,3 +930,24 @@ def test_version_check_only_for_values_the_backward_reads(rng):
         c.add_(1.0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             z.sum().backward()
+
+
+def test_version_check_maps_inputs_correctly_after_a_none_argument():
+    # None positional arguments have no jaxpr input: the check must still find which inputs
+    # the backward reads (here: x and w are read, c is not).
+    from compat._engine import apply
+
+    def f(x, none, c, w):
+        return x * w + c
+
+    x = compat.ones(3, requires_grad=True)
+    c = compat.zeros(3)
+    w = compat.full((3,), 2.0)
+    y = apply(f, x, None, c, w)
+    c.add_(1.0)  # not read by the backward: allowed
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    y = apply(f, x, None, c, w)
+    w.add_(1.0)  # read by the backward: an error naming the version
+    with pytest.raises(AutogradError, match="modified by an inplace operation"):
+        y.sum().backward()
