@@ -2,11 +2,12 @@
 
 The inner layer of the library: functional autodiff (``grad``, ``jacobian``, ``hessian``,
 ``hvp``, ``gradcheck``), tensor ops with PyTorch's conventions (:mod:`rustorch_fx.ops`) and the
-error hierarchy (:mod:`rustorch_fx.errors`). Every function is pure and composes with
+error hierarchy (:mod:`rustorch_fx.errors`), layers (:mod:`rustorch_fx.nn`), losses
+(:mod:`rustorch_fx.losses`) and optimizers (:mod:`rustorch_fx.optim`). Every function is pure and composes with
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import autodiff, errors, nn, ops
+from rustorch_fx import autodiff, errors, losses, nn, ops, optim
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -49,8 +50,10 @@ __version__ = "0.1.0"
 __all__ = [
     "autodiff",
     "errors",
+    "losses",
     "nn",
     "ops",
+    "optim",
     "ArgumentTypeError",
     "AutogradError",
     "DataError",
