@@ -12,6 +12,7 @@ from rustorch_fx.nn import (
     _activation,
     _clip,
     _conv,
+    _distance,
     _dropout,
     _embedding,
     _linear,
@@ -24,6 +25,7 @@ from rustorch_fx.nn import (
 from rustorch_fx.nn._activation import *  # noqa: F403
 from rustorch_fx.nn._clip import *  # noqa: F403
 from rustorch_fx.nn._conv import *  # noqa: F403
+from rustorch_fx.nn._distance import *  # noqa: F403
 from rustorch_fx.nn._dropout import *  # noqa: F403
 from rustorch_fx.nn._embedding import *  # noqa: F403
 from rustorch_fx.nn._linear import *  # noqa: F403
@@ -44,4 +46,5 @@ __all__ = [
     *_embedding.__all__,
     *_rnn.__all__,
     *_clip.__all__,
+    *_distance.__all__,
 ]

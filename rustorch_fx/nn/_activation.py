@@ -47,6 +47,7 @@ __all__ = [
     "elu",
     "gelu",
     "glu",
+    "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -786,6 +787,59 @@ def log_softmax(
     """
     x, axis = _softmax_input("log_softmax", input, dim, dtype)
     return _along(_log_softmax, x, axis)
+
+
+@boundary("gumbel_softmax")
+def gumbel_softmax(
+    logits: Any,
+    tau: float = 1.0,
+    hard: bool = False,
+    eps: float = 1e-10,
+    dim: int = -1,
+    *,
+    key: jax.Array | None = None,
+) -> jax.Array:
+    """A sample from the Gumbel-softmax (concrete) distribution over ``dim``.
+
+    ``softmax((logits + g) / tau, dim)`` with ``g`` standard Gumbel noise drawn with ``key``.
+    With ``hard``, the result is the one-hot of its argmax in the forward pass with the soft
+    sample's gradient (the straight-through estimator), as torch's.
+
+    Args:
+        logits: Unnormalised log-probabilities, floating.
+        tau: The temperature, greater than 0.
+        hard: Return one-hot samples (straight-through gradient).
+        eps: Accepted for torch's signature (unused there too).
+        dim: The category dimension.
+        key: A JAX PRNG key (required).
+
+    Returns:
+        An array shaped like ``logits`` whose slices along ``dim`` sum to 1.
+
+    Raises:
+        InvalidArgumentError: Without a ``key``, or for ``tau <= 0``.
+        IndexOutOfRangeError: If ``dim`` is out of range.
+
+    Example:
+        >>> y = gumbel_softmax(jnp.zeros((2, 3)), hard=True, key=jax.random.key(0))
+        >>> y.sum(-1).tolist()
+        [1.0, 1.0]
+    """
+    if key is None:
+        raise InvalidArgumentError("gumbel_softmax: needs a PRNG key (key=...) for the noise")
+    t = _number("gumbel_softmax", "tau", tau)
+    if t <= 0:
+        raise InvalidArgumentError(f"gumbel_softmax: tau must be positive, got {t}")
+    x, axis = _softmax_input("gumbel_softmax", logits, dim, None)
+    work = jnp.float32 if x.dtype.itemsize < 4 else x.dtype
+    gumbels = jax.random.gumbel(key, x.shape, work).astype(x.dtype)
+    soft = _along(_softmax, (x + gumbels) / jnp.asarray(t, x.dtype), axis)
+    if not hard:
+        return soft
+    index = jnp.argmax(soft, axis=axis, keepdims=True)
+    one_hot = jnp.arange(x.shape[axis]).reshape((-1,) + (1,) * (x.ndim - axis - 1)) == index
+    one_hot = one_hot.astype(x.dtype)
+    return one_hot - jax.lax.stop_gradient(soft) + soft
 
 
 @boundary("softmin")

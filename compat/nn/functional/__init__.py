@@ -13,6 +13,7 @@ from __future__ import annotations
 from compat.nn.functional import (
     _activation,
     _conv,
+    _distance,
     _dropout,
     _embedding,
     _linear,
@@ -23,6 +24,7 @@ from compat.nn.functional import (
 )
 from compat.nn.functional._activation import *  # noqa: F403
 from compat.nn.functional._conv import *  # noqa: F403
+from compat.nn.functional._distance import *  # noqa: F403
 from compat.nn.functional._dropout import *  # noqa: F403
 from compat.nn.functional._embedding import *  # noqa: F403
 from compat.nn.functional._linear import *  # noqa: F403
@@ -32,6 +34,7 @@ from compat.nn.functional._pooling import *  # noqa: F403
 from compat.nn.functional._vision import *  # noqa: F403
 
 __all__ = [
+    *_distance.__all__,
     *_activation.__all__,
     *_linear.__all__,
     *_conv.__all__,

@@ -22,13 +22,20 @@ import warnings
 from typing import Any
 
 import rustorch_fx.nn as _nn
-from compat import _dtype
+from compat import _dtype, _methods
 from compat._engine import apply
 from compat._random import _default_generator
 from compat._tensor import Tensor
 from rustorch_fx.errors import ArgumentTypeError
 
 __all__ = [
+    "threshold_",
+    "tanh",
+    "sigmoid",
+    "selu_",
+    "rrelu_",
+    "gumbel_softmax",
+    "celu_",
     "celu",
     "elu",
     "elu_",
@@ -336,6 +343,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 # --------------------------------------------------------------------------------------------
 # Exponential and smooth units.
 # --------------------------------------------------------------------------------------------
+
+
+_threshold = threshold  # threshold_'s parameter of the same name shadows the function
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -745,6 +755,148 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
         tensor([1.])
     """
     return _run("glu", _nn.glu, input, dim=dim)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`.
+
+    Args:
+        input: A tensor, modified in place.
+        threshold: The threshold.
+        value: The replacement for elements not above it.
+
+    Returns:
+        ``input``.
+
+    Example:
+        >>> x = compat.tensor([0.0, 2.0]); _ = threshold_(x, 1.0, -1.0); x
+        tensor([-1.,  2.])
+    """
+    return _threshold(input, threshold, value, True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`.
+
+    Args:
+        input: A floating tensor, modified in place.
+
+    Returns:
+        ``input``.
+
+    Example:
+        >>> x = compat.tensor([0.0]); _ = selu_(x); x
+        tensor([0.])
+    """
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`.
+
+    Args:
+        input: A floating tensor, modified in place.
+        alpha: The saturation value.
+
+    Returns:
+        ``input``.
+
+    Example:
+        >>> x = compat.tensor([0.0]); _ = celu_(x); x
+        tensor([0.])
+    """
+    return celu(input, alpha, True)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, training: bool = False
+) -> Tensor:
+    """In-place :func:`rrelu`.
+
+    Args:
+        input: A floating tensor, modified in place.
+        lower: Lower bound of the slope's range.
+        upper: Upper bound of the slope's range.
+        training: Draw random slopes.
+
+    Returns:
+        ``input``.
+
+    Example:
+        >>> x = compat.tensor([-2.0]); _ = rrelu_(x, 0.25, 0.75); x
+        tensor([-1.])
+    """
+    return rrelu(input, lower, upper, training, True)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """The logistic function (``torch.nn.functional.sigmoid``, the same as ``compat.sigmoid``).
+
+    Args:
+        input: A tensor.
+
+    Returns:
+        ``1 / (1 + exp(-input))``.
+
+    Example:
+        >>> sigmoid(compat.tensor([0.0]))
+        tensor([0.5000])
+    """
+    return _methods.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """The hyperbolic tangent (``torch.nn.functional.tanh``, the same as ``compat.tanh``).
+
+    Args:
+        input: A tensor.
+
+    Returns:
+        ``tanh(input)``.
+
+    Example:
+        >>> tanh(compat.tensor([0.0]))
+        tensor([0.])
+    """
+    return _methods.tanh(input)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A Gumbel-softmax sample over ``dim`` (:func:`rustorch_fx.nn.gumbel_softmax`).
+
+    The noise comes from compat's default generator; ``hard=True`` returns one-hot samples with
+    the soft sample's gradient (straight-through).
+
+    Args:
+        logits: Unnormalised log-probabilities.
+        tau: The temperature.
+        hard: Return one-hot samples.
+        eps: Accepted for torch's signature.
+        dim: The category dimension.
+
+    Returns:
+        A tensor shaped like ``logits``.
+
+    Raises:
+        ArgumentTypeError: If ``logits`` is not a Tensor.
+        InvalidArgumentError: For ``tau <= 0``.
+
+    Example:
+        >>> gumbel_softmax(compat.zeros(2, 3), hard=True).sum(-1).tolist()
+        [1.0, 1.0]
+    """
+    if not isinstance(logits, Tensor):
+        raise ArgumentTypeError(
+            f"gumbel_softmax: argument 'logits' must be a Tensor, got {type(logits).__name__}"
+        )
+    key = _default_generator()._next_key()
+    return apply(_gumbel, logits, key, tau=tau, hard=hard, dim=dim)
+
+
+def _gumbel(logits: Any, key: Any, *, tau: float, hard: bool, dim: int) -> Any:
+    return _nn.gumbel_softmax(logits, tau, hard, dim=dim, key=key)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from compat.nn.modules import (
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
     instancenorm,
@@ -29,6 +30,7 @@ from compat.nn.modules.activation import *  # noqa: F403
 from compat.nn.modules.batchnorm import *  # noqa: F403
 from compat.nn.modules.container import *  # noqa: F403
 from compat.nn.modules.conv import *  # noqa: F403
+from compat.nn.modules.distance import *  # noqa: F403
 from compat.nn.modules.dropout import *  # noqa: F403
 from compat.nn.modules.flatten import *  # noqa: F403
 from compat.nn.modules.instancenorm import *  # noqa: F403
@@ -44,6 +46,7 @@ from compat.nn.modules.sparse import *  # noqa: F403
 from compat.nn.modules.upsampling import *  # noqa: F403
 
 __all__ = [
+    *distance.__all__,
     *module.__all__,
     *container.__all__,
     *activation.__all__,
