@@ -20,6 +20,7 @@ from compat import (  # noqa: E402
     autograd,
     cuda,
     nn,
+    utils,
 )
 from compat._creation import (  # noqa: E402
     arange,
@@ -116,6 +117,7 @@ from rustorch_fx.errors import (  # noqa: E402
 
 __all__ = [
     "nn",
+    "utils",
     "from_dlpack",
     "bernoulli",
     "multinomial",

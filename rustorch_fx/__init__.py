@@ -7,7 +7,7 @@ error hierarchy (:mod:`rustorch_fx.errors`), layers (:mod:`rustorch_fx.nn`), los
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import autodiff, errors, losses, nn, ops, optim
+from rustorch_fx import autodiff, data, errors, losses, nn, ops, optim
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -49,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "autodiff",
+    "data",
     "errors",
     "losses",
     "nn",

@@ -1,7 +1,7 @@
-"""``torch.utils`` for compat: ``hooks`` (and, as they land, ``data``)."""
+"""``torch.utils`` for compat: ``data`` and ``hooks``."""
 
 from __future__ import annotations
 
-from compat.utils import hooks
+from compat.utils import data, hooks
 
-__all__ = ["hooks"]
+__all__ = ["data", "hooks"]

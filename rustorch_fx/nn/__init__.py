@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rustorch_fx.nn import (
     _activation,
+    _attention,
     _clip,
     _conv,
     _distance,
@@ -23,6 +24,7 @@ from rustorch_fx.nn import (
     init,
 )
 from rustorch_fx.nn._activation import *  # noqa: F403
+from rustorch_fx.nn._attention import *  # noqa: F403
 from rustorch_fx.nn._clip import *  # noqa: F403
 from rustorch_fx.nn._conv import *  # noqa: F403
 from rustorch_fx.nn._distance import *  # noqa: F403
@@ -35,6 +37,7 @@ from rustorch_fx.nn._rnn import *  # noqa: F403
 from rustorch_fx.nn._vision import *  # noqa: F403
 
 __all__ = [
+    *_attention.__all__,
     "init",
     *_activation.__all__,
     *_linear.__all__,

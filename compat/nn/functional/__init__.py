@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from compat.nn.functional import (
     _activation,
+    _attention,
     _conv,
     _distance,
     _dropout,
@@ -23,6 +24,7 @@ from compat.nn.functional import (
     _vision,
 )
 from compat.nn.functional._activation import *  # noqa: F403
+from compat.nn.functional._attention import *  # noqa: F403
 from compat.nn.functional._conv import *  # noqa: F403
 from compat.nn.functional._distance import *  # noqa: F403
 from compat.nn.functional._dropout import *  # noqa: F403
@@ -34,6 +36,7 @@ from compat.nn.functional._pooling import *  # noqa: F403
 from compat.nn.functional._vision import *  # noqa: F403
 
 __all__ = [
+    *_attention.__all__,
     *_distance.__all__,
     *_activation.__all__,
     *_linear.__all__,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from compat.nn.modules import (
     activation,
+    attention,
     batchnorm,
     container,
     conv,
@@ -24,9 +25,11 @@ from compat.nn.modules import (
     pooling,
     rnn,
     sparse,
+    transformer,
     upsampling,
 )
 from compat.nn.modules.activation import *  # noqa: F403
+from compat.nn.modules.attention import *  # noqa: F403
 from compat.nn.modules.batchnorm import *  # noqa: F403
 from compat.nn.modules.container import *  # noqa: F403
 from compat.nn.modules.conv import *  # noqa: F403
@@ -43,9 +46,12 @@ from compat.nn.modules.pixelshuffle import *  # noqa: F403
 from compat.nn.modules.pooling import *  # noqa: F403
 from compat.nn.modules.rnn import *  # noqa: F403
 from compat.nn.modules.sparse import *  # noqa: F403
+from compat.nn.modules.transformer import *  # noqa: F403
 from compat.nn.modules.upsampling import *  # noqa: F403
 
 __all__ = [
+    *transformer.__all__,
+    *attention.__all__,
     *distance.__all__,
     *module.__all__,
     *container.__all__,
