@@ -37,7 +37,7 @@ def _p(op: str, p: Any) -> float:
 
 def _norm(x: jax.Array, p: float, axis: Any, keepdims: bool = False) -> jax.Array:
     """The p-norm along ``axis`` with a zero (not NaN) gradient where the norm is 0."""
-    a = jnp.abs(x)
+    a = jnp.sign(x) * x  # |x| with torch's gradient at 0 (zero; jnp.abs has 1)
     if p == float("inf"):
         return jnp.max(a, axis=axis, keepdims=keepdims)
     if p == 0:
