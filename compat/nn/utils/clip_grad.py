@@ -148,6 +148,7 @@ def clip_grad_norm_(
         5.0
     """
     _nn.clip_grad_norm([], max_norm)  # validates max_norm
+    parameters = _tensors("clip_grad_norm_", parameters)  # a generator is read once
     grads = _grads("clip_grad_norm_", parameters)
     if not grads:
         return Tensor._wrap(_nn.total_norm([]))
