@@ -1,0 +1,199 @@
+"""Layer benchmarks: compat eager forward+backward against torch eager (issue 4).
+
+Cases, each timed as a full training-style step (forward, loss, ``backward()``, grads zeroed):
+
+- ``cnn``: two Conv2d(k=3, padding=1)-BatchNorm2d-ReLU-MaxPool2d(2) blocks, 3 -> 32 -> 64
+  channels, then Flatten, Linear to 10 classes and cross-entropy; input 3x32x32, batch 64.
+  The raw-JAX column is the same network as one jitted ``value_and_grad`` of rustorch_fx
+  functions (the floor for compat's eager path: no per-op dispatch).
+- ``lstm``: from ``benchmarks/_layers_lstm.py`` (``lstm_case(quick)``); skipped with a note if
+  that file or function is missing.
+
+torch is timed at its default thread count and at 1 thread; the faster is used for the ratio.
+Target (issue 4): the CNN step at most 1.0x torch eager's time.
+
+    python benchmarks/layers.py            # full sizes
+    python benchmarks/layers.py --quick    # a smoke test (the test suite runs it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
+
+import compat
+import rustorch_fx.nn as rnn
+from rustorch_fx import losses as rlosses
+
+HERE = Path(__file__).resolve().parent
+
+
+def median_time(fn: Callable[[], Any], repeats: int, inner: int) -> float:
+    """Median over ``repeats`` samples of the mean time of ``inner`` calls, in seconds."""
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+    return statistics.median(samples)
+
+
+def torch_fastest(fn: Callable[[], Any], repeats: int, inner: int) -> tuple[float, str]:
+    """Time torch at its default thread count and at 1 thread: the faster, and which."""
+    default = torch.get_num_threads()
+    results = []
+    for threads in sorted({default, 1}, reverse=True):
+        torch.set_num_threads(threads)
+        results.append((median_time(fn, repeats, inner), f"{threads}t"))
+    torch.set_num_threads(default)
+    return min(results)
+
+
+def make_cnn(lib: Any, channels: Sequence[int], size: int, classes: int) -> Any:
+    """The benchmark CNN built from ``lib.nn`` modules (the same code for torch and compat)."""
+    nn = lib.nn
+    layers: list[Any] = []
+    for c_in, c_out in itertools.pairwise(channels):
+        layers += [
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        ]
+    spatial = size // 2 ** (len(channels) - 1)
+    layers += [nn.Flatten(), nn.Linear(channels[-1] * spatial * spatial, classes)]
+    return nn.Sequential(*layers)
+
+
+def cnn_sizes(quick: bool) -> tuple[tuple[int, ...], int, int, int]:
+    """``(channels, image size, batch, classes)``."""
+    return ((3, 8, 16), 16, 8, 10) if quick else ((3, 32, 64), 32, 64, 10)
+
+
+def cnn_case(quick: bool) -> tuple[Callable[[], None], Callable[[], None], Callable[[], None]]:
+    """``(compat_step, torch_step, jax_step)`` for the CNN; compat copies torch's weights."""
+    channels, size, batch, classes = cnn_sizes(quick)
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((batch, channels[0], size, size)).astype(np.float32)
+    ys = rng.integers(0, classes, batch)
+    torch.manual_seed(0)
+    net_t = make_cnn(torch, channels, size, classes)
+    net_c = make_cnn(compat, channels, size, classes)
+    state = {k: compat.tensor(v.detach().numpy()) for k, v in net_t.state_dict().items()}
+    net_c.load_state_dict(state)
+    x_t, y_t = torch.tensor(xs), torch.tensor(ys)
+    x_c, y_c = compat.tensor(xs), compat.tensor(ys)
+
+    first = next(iter(net_c.parameters()))
+
+    def step(lib: Any, net: Any, x: Any, y: Any) -> None:
+        loss = lib.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        if lib is compat:
+            # compat dispatches asynchronously; the first layer's grad is computed last.
+            first.grad.numpy()
+        for p in net.parameters():
+            p.grad = None
+
+    params = {k: jnp.asarray(v.detach().numpy()) for k, v in net_t.state_dict().items()}
+    x_j, y_j = jnp.asarray(xs), jnp.asarray(ys.astype(np.int32))
+    n_blocks = len(channels) - 1
+
+    def jax_loss(p: dict[str, jax.Array]) -> jax.Array:
+        h = x_j
+        for i in range(n_blocks):
+            conv, bn = f"{4 * i}", f"{4 * i + 1}"
+            h = rnn.conv2d(h, p[f"{conv}.weight"], p[f"{conv}.bias"], padding=1)
+            h = rnn.batch_norm(h, None, None, p[f"{bn}.weight"], p[f"{bn}.bias"], training=True)
+            h = rnn.max_pool2d(rnn.relu(h), 2)
+        lin = f"{4 * n_blocks + 1}"
+        logits = rnn.linear(h.reshape(h.shape[0], -1), p[f"{lin}.weight"], p[f"{lin}.bias"])
+        return rlosses.cross_entropy(logits, y_j)
+
+    grad = jax.jit(jax.grad(jax_loss))
+    trainable = {k: v for k, v in params.items() if "running" not in k and "num_batches" not in k}
+
+    def jax_step() -> None:
+        jax.block_until_ready(grad(trainable))
+
+    return (
+        lambda: step(compat, net_c, x_c, y_c),
+        lambda: step(torch, net_t, x_t, y_t),
+        jax_step,
+    )
+
+
+def load_lstm_case() -> Callable[[bool], tuple[Callable[[], None], Callable[[], None]]] | None:
+    """``lstm_case`` from ``_layers_lstm.py`` beside this file, or None if it is missing."""
+    path = HERE / "_layers_lstm.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("_layers_lstm", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return getattr(module, "lstm_case", None)
+
+
+Row = tuple[str, float, float, str, float | None]
+
+
+def main(argv: Sequence[str] | None = None) -> list[Row]:
+    """Run the cases and print the table; return ``(case, compat s, torch s, threads, jax s)``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=11, help="samples per timing")
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    parser.add_argument("--cases", default="cnn,lstm", help="comma-separated cases to run")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    inner = 2 if args.quick else 5
+    cases = args.cases.split(",")
+    rows: list[Row] = []
+    if "cnn" in cases:
+        ours_fn, theirs_fn, jax_fn = cnn_case(args.quick)
+        channels, size, batch, _ = cnn_sizes(args.quick)
+        ours = median_time(ours_fn, repeats, inner)
+        theirs, threads = torch_fastest(theirs_fn, repeats, inner)
+        raw = median_time(jax_fn, repeats, inner)
+        label = f"cnn {'-'.join(map(str, channels))} {size}x{size}, batch {batch}"
+        rows.append((label, ours, theirs, threads, raw))
+    if "lstm" in cases:
+        lstm_case = load_lstm_case()
+        if lstm_case is None:
+            print("note: benchmarks/_layers_lstm.py (lstm_case) not found; lstm row skipped")
+        else:
+            ours_fn, theirs_fn = lstm_case(args.quick)
+            ours = median_time(ours_fn, repeats, inner)
+            theirs, threads = torch_fastest(theirs_fn, repeats, inner)
+            rows.append(("lstm", ours, theirs, threads, None))
+    print(f"compat eager vs torch {torch.__version__} eager (cpu), fwd+bwd, median of {repeats}")
+    print(
+        f"{'case':34s} {'compat ms':>10s} {'torch ms':>14s} {'ratio':>7s} {'raw jax ms':>11s}"
+        "  target"
+    )
+    for label, ours, theirs, threads, raw in rows:
+        target = "<= 1.0x torch " + ("ok" if ours <= theirs else "MISSED")
+        raw_text = f"{raw * 1e3:11.2f}" if raw is not None else f"{'-':>11s}"
+        print(
+            f"{label:34s} {ours * 1e3:10.2f} {theirs * 1e3:9.2f} ({threads:>3s}) "
+            f"{ours / theirs:6.2f}x {raw_text}  {target}"
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
