@@ -951,3 +951,36 @@ def test_version_check_maps_inputs_correctly_after_a_none_argument():
     w.add_(1.0)  # read by the backward: an error naming the version
     with pytest.raises(AutogradError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_ops_with_loops_keep_their_forward_residuals_for_backward():
+    # A scan (recurrent layers) keeps its residuals, so backward does not rerun the loop; an
+    # elementwise op recomputes. Both give the gradients of torch, and backward frees them.
+    import jax
+
+    from compat._engine import apply
+
+    def cumulative_tanh(x):
+        def body(c, v):
+            c = jax.numpy.tanh(c + v)
+            return c, c
+
+        return jax.lax.scan(body, x[0] * 0, x)[1]
+
+    x = compat.tensor(np.linspace(-1.0, 1.0, 6, dtype=np.float32), requires_grad=True)
+    y = apply(cumulative_tanh, x)
+    assert y.grad_fn.pullback is not None
+    z = x.tanh()
+    assert z.grad_fn.pullback is None
+    y.sum().backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-6)
+    assert y.grad_fn.pullback is None  # freed with the graph
+    xt = torch.tensor(np.linspace(-1.0, 1.0, 6, dtype=np.float32), requires_grad=True)
+    c, outs = torch.zeros(()), []
+    for v in xt:
+        c = torch.tanh(c + v)
+        outs.append(c)
+    torch.stack(outs).sum().backward()
+    assert_close(first, xt.grad)
