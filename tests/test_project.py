@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import x64_mode
 
 import compat
 import rustorch_fx
@@ -167,13 +168,24 @@ def _python_blocks(relpath: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "page",
-    ["README.md", "docs/index.md", "docs/getting-started.md", "docs/ops.md", "docs/errors.md"],
+    [
+        "README.md",
+        "docs/index.md",
+        "docs/getting-started.md",
+        "docs/ops.md",
+        "docs/errors.md",
+        "docs/nn.md",
+        "docs/modules.md",
+        "docs/losses.md",
+    ],
 )
 def test_python_examples_in_readme_and_docs_run(page, capsys):
     # A page's code blocks run in order in one namespace, as a reader would paste them.
     blocks = _python_blocks(page)
     assert blocks
     namespace = {"__name__": "__doc_example__"}
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"{page}[{i}]", "exec"), namespace)
+    # A page that imports compat runs as a compat program does: with JAX's 64-bit mode on.
+    with x64_mode("import compat" in "".join(blocks)):
+        for i, block in enumerate(blocks):
+            exec(compile(block, f"{page}[{i}]", "exec"), namespace)
     capsys.readouterr()
