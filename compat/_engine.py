@@ -403,6 +403,9 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     Raises:
         RusTorchError: Whatever the op raises for bad inputs (JAX errors are converted).
     """
+    caster = _grad_mode._state.autocast
+    if caster is not None:
+        args = caster(fn, args)
     key = _static_key(fn, static) if static else fn
     values = tuple(a._data.value if isinstance(a, Tensor) else a for a in args)
     diff: tuple[int, ...] = ()

@@ -31,6 +31,8 @@ class _State(threading.local):
         self.inference = False
         self.anomaly = False
         self.check_nan = True
+        # The active autocast region's caster ``(fn, args) -> args`` (compat.amp), or None.
+        self.autocast = None
 
 
 _state = _State()
