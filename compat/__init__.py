@@ -17,6 +17,7 @@ __version__ = "2.13.0+compat.0.1.0"
 
 from compat import (  # noqa: E402
     _methods,
+    amp,
     autograd,
     cuda,
     nn,
@@ -103,6 +104,11 @@ from compat._random import (  # noqa: E402
     set_rng_state,
 )
 from compat._tensor import Tensor  # noqa: E402
+from compat.amp.autocast_mode import (  # noqa: E402
+    autocast,
+    get_autocast_dtype,
+    is_autocast_enabled,
+)
 from rustorch_fx.errors import (  # noqa: E402
     AutogradError,
     DataError,
@@ -117,6 +123,7 @@ from rustorch_fx.errors import (  # noqa: E402
 
 __all__ = [
     "nn",
+    "amp",
     "utils",
     "from_dlpack",
     "bernoulli",
@@ -128,6 +135,9 @@ __all__ = [
     "randperm",
     "cuda",
     "device",
+    "autocast",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
     "bfloat16",
     "bool",
     "can_cast",

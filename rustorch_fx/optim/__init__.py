@@ -15,6 +15,7 @@ from rustorch_fx.optim import (
     _line_search,
     _plateau,
     _precision,
+    _schedule_steps,
     _schedules,
     _sgd,
 )
@@ -25,6 +26,7 @@ from rustorch_fx.optim._lbfgs import *  # noqa: F403
 from rustorch_fx.optim._line_search import *  # noqa: F403
 from rustorch_fx.optim._plateau import *  # noqa: F403
 from rustorch_fx.optim._precision import *  # noqa: F403
+from rustorch_fx.optim._schedule_steps import *  # noqa: F403
 from rustorch_fx.optim._schedules import *  # noqa: F403
 from rustorch_fx.optim._sgd import *  # noqa: F403
 
@@ -34,6 +36,7 @@ __all__ = [
     *_adam.__all__,
     *_adaptive.__all__,
     *_precision.__all__,
+    *_schedule_steps.__all__,
     *_schedules.__all__,
     *_plateau.__all__,
     *_lbfgs.__all__,
