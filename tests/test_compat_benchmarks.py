@@ -19,3 +19,14 @@ def test_overhead_benchmark_quick_prints_every_case(capsys):
     assert labels[-1].startswith("train step MLP 32-64-64-10")
     assert all(ours > 0 and theirs > 0 for _, ours, theirs, _ in rows)
     assert "target" in text.splitlines()[1]
+
+
+def test_transformer_benchmark_quick_reports_medians_and_ratio(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "transformer_bench", ROOT / "benchmarks" / "transformer.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick"])
+    assert result and all(v > 0 for v in result.values())
+    assert "target" in capsys.readouterr().out

@@ -60,3 +60,19 @@ def test_torch_cnn_script_with_nn_modules_matches_torch_step_by_step():
     # Linear, cross-entropy and the hand-written SGD step agree step by step (the printed
     # losses have 5 decimals; float32 reductions may differ in the last ulps).
     np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5)
+
+
+def test_char_transformer_script_trains_briefly_under_compat():
+    out = subprocess.run(
+        [sys.executable, "-m", "compat", str(ROOT / "examples" / "char_transformer.py")]
+        + ["--steps", "3", "--sample", "5"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    ).stdout
+    m = re.search(r"loss ([0-9.]+) -> ([0-9.]+) in", out)
+    assert m, out
+    assert np.isfinite(float(m.group(1))) and np.isfinite(float(m.group(2)))
+    assert "sample:" in out
