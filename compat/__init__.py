@@ -21,6 +21,7 @@ from compat import (  # noqa: E402
     autograd,
     cuda,
     nn,
+    optim,
     utils,
 )
 from compat._creation import (  # noqa: E402
@@ -123,6 +124,7 @@ from rustorch_fx.errors import (  # noqa: E402
 
 __all__ = [
     "nn",
+    "optim",
     "amp",
     "utils",
     "from_dlpack",

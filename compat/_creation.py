@@ -59,11 +59,17 @@ def _default_float() -> np.dtype:
     return _dtype.get_default_dtype()._np
 
 
-def _infer(data: Any) -> np.ndarray:
-    """``data`` as numpy with torch's inference: float -> float32, int -> int64."""
+def _numeric(data: Any) -> np.ndarray:
+    """``data`` as a numpy array with a numeric dtype."""
     arr = np.asarray(data)
     if arr.dtype.kind == "O":
         raise ArgumentTypeError(f"tensor: could not infer a dtype from {type(data).__name__}")
+    return arr
+
+
+def _infer(data: Any) -> np.ndarray:
+    """``data`` as numpy with torch's inference: float -> float32, int -> int64."""
+    arr = _numeric(data)
     if arr.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
         return arr.astype(_default_float())
     if arr.dtype == np.complex128 and not isinstance(data, np.ndarray | np.generic):
@@ -103,9 +109,11 @@ def tensor(
     """
     if isinstance(data, Tensor):
         data = np.asarray(data._value)
-    arr = _infer(data)
-    dt = _np_dtype("tensor", dtype) or arr.dtype
-    return _finish(jnp.asarray(arr, dtype=dt), requires_grad)
+    dt = _np_dtype("tensor", dtype)
+    # With a dtype, Python floats go to it directly (not through float32 first).
+    arr = _infer(data) if dt is None else _numeric(data)
+    # Always a copy, as torch: a numpy (or torch) buffer must not alias the tensor.
+    return _finish(jnp.asarray(np.array(arr, dtype=dt or arr.dtype, copy=True)), requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

@@ -154,3 +154,14 @@ def test_new_methods_type_and_format_match_torch():
     assert f"{compat.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
     with pytest.raises(DTypeError):
         x.type("torch.NoSuchTensor")
+
+
+def test_tensor_copies_its_data_and_reads_python_floats_in_the_given_dtype():
+    source = np.array([1.0, 2.0], np.float32)
+    t = compat.tensor(source)
+    source[0] = 99.0
+    assert t.tolist() == [1.0, 2.0]
+    theirs = torch.tensor([0.1, 0.2], dtype=torch.float64)
+    ours = compat.tensor([0.1, 0.2], dtype=compat.float64)
+    assert ours.tolist() == theirs.tolist() == [0.1, 0.2]
+    assert compat.tensor([1, 2], dtype=compat.bfloat16).dtype == compat.bfloat16
