@@ -177,6 +177,9 @@ def _python_blocks(relpath: str) -> list[str]:
         "docs/nn.md",
         "docs/modules.md",
         "docs/losses.md",
+        "docs/optim.md",
+        "docs/data.md",
+        "docs/transformer.md",
     ],
 )
 def test_python_examples_in_readme_and_docs_run(page, capsys):
