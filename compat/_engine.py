@@ -65,7 +65,8 @@ _VJP = _Cache(4096)
 _VJP_OPS = _Cache(4096)
 _FORWARD_VJP = _Cache(4096)
 _PULLBACK = _Cache(4096)
-_KEEPS_RESIDUALS = _Cache(4096)
+# op key -> bool; a plain dict (read on every recorded op), cleared if it ever grows large.
+_KEEPS_RESIDUALS: dict[Hashable, bool] = {}
 
 # Ops whose forward is worth keeping for the backward rather than recomputing: loops over time
 # (recurrent layers), convolutions and attention. For elementwise ops and matrix products the
@@ -180,11 +181,13 @@ def _keeps_residuals(
     fn: Callable[..., Any], static: dict[str, Any], key: Hashable, values: tuple[Any, ...]
 ) -> bool:
     """Whether the op's forward contains an expensive primitive (decided once per op)."""
-    known = _KEEPS_RESIDUALS.lookup(key)
+    known = _KEEPS_RESIDUALS.get(key)
     if known is None:
         f = functools.partial(fn, **static) if static else fn
         known = _has_primitive(jax.make_jaxpr(f)(*values).jaxpr, _EXPENSIVE_PRIMITIVES)
-        _KEEPS_RESIDUALS.store(key, known)
+        if len(_KEEPS_RESIDUALS) >= 16384:
+            _KEEPS_RESIDUALS.clear()
+        _KEEPS_RESIDUALS[key] = known
     return known
 
 
