@@ -16,7 +16,6 @@ from rustorch_fx.errors import (
     AutogradError,
     InvalidArgumentError,
     ShapeError,
-    UnsupportedError,
 )
 
 CASES: list[tuple[str, dict]] = [
@@ -185,7 +184,9 @@ def test_bad_inputs():
         F.relu([1.0])
     with pytest.raises(ArgumentTypeError, match="prelu: argument 'input' must be a Tensor"):
         F.prelu(np.ones(3), compat.ones(1))
-    with pytest.raises(ArgumentTypeError, match="softmax\\(\\) missing 1 required positional argument: 'dim'"):
+    with pytest.raises(
+        ArgumentTypeError, match="softmax\\(\\) missing 1 required positional argument: 'dim'"
+    ):
         x.softmax()
     with pytest.raises(ArgumentTypeError, match="log_softmax\\(\\) missing 1 required"):
         compat.log_softmax(x)

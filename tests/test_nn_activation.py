@@ -17,7 +17,6 @@ from rustorch_fx.errors import (
     IndexOutOfRangeError,
     InvalidArgumentError,
     ShapeError,
-    UnsupportedError,
 )
 
 # name, rustorch_fx kwargs (torch's are the same unless given)

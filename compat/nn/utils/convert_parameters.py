@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from compat._grad_mode import no_grad
 from compat import _methods
+from compat._grad_mode import no_grad
 from compat._tensor import Tensor
 from rustorch_fx.errors import ArgumentTypeError, ShapeError
 
