@@ -50,9 +50,9 @@ def _collate_array(batch: Sequence[Any], **_: Any) -> Any:
         raise ShapeError(
             f"default_collate: stack expects each array to be equal size, got shapes {shapes}"
         )
-    out = _aligned_empty((len(batch), *shape), np.result_type(*batch))
-    for i, b in enumerate(batch):
-        out[i] = b
+    dtype = first.dtype if all(b.dtype == first.dtype for b in batch) else np.result_type(*batch)
+    out = _aligned_empty((len(batch), *shape), dtype)
+    np.stack(batch, out=out)  # one C loop over the samples
     return out
 
 
