@@ -18,7 +18,7 @@ from compat.nn.functional._normalization import _batch_norm_step
 from compat.nn.modules.module import Module
 from compat.nn.parameter import Parameter
 from rustorch_fx._checks import is_int
-from rustorch_fx.errors import InvalidArgumentError, ShapeError
+from rustorch_fx.errors import InvalidArgumentError, ShapeError, UnsupportedError
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -96,7 +96,9 @@ class _NormBase(Module):
                 init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Tensor) -> None:
-        raise NotImplementedError  # pragma: no cover - every concrete class overrides it
+        raise UnsupportedError(  # pragma: no cover - every concrete class overrides it
+            f"{type(self).__name__} must define _check_input_dim"
+        )
 
     def extra_repr(self) -> str:
         """``num_features, eps=..., momentum=..., affine=..., bias=..., track_running_stats=...``."""
