@@ -879,6 +879,20 @@ def _mT(self: Tensor) -> Tensor:
     return _call(_TABLE["transpose"], (-2, -1), {}, self)
 
 
+def _inplace_view(name: str) -> Callable[..., Any]:
+    method = name[:-1]
+
+    def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return _views.inplace_view(self, name, lambda t: _call(_TABLE[method], args, kwargs, t))
+
+    inplace.__name__ = name
+    inplace.__doc__ = (
+        f"In-place :meth:`{method}`: this tensor takes the new shape (a view of the same "
+        "elements) and its version is bumped, as in torch."
+    )
+    return inplace
+
+
 def _binary(name: str, reflected: builtins.bool = False) -> Callable[..., Any]:
     spec = _TABLE[name]
 
@@ -910,6 +924,12 @@ _METHODS.update(
     view_as=_view_as,
     reshape_as=_reshape_as,
     fill_=_fill_,
+    t_=_inplace_view("t_"),
+    transpose_=_inplace_view("transpose_"),
+    swapdims_=_inplace_view("swapdims_"),
+    swapaxes_=_inplace_view("swapaxes_"),
+    squeeze_=_inplace_view("squeeze_"),
+    unsqueeze_=_inplace_view("unsqueeze_"),
     contiguous=_contiguous,
     is_contiguous=_is_contiguous,
     T=property(_T),

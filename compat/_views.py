@@ -280,3 +280,84 @@ def refresh(base: Any) -> None:
         v.grad_fn = node
         v._output_nr = 0
         v._requires_grad = True
+
+
+def _live_views(base: Any) -> list[Any]:
+    views = _VIEWS.get(id(base))
+    if not views:
+        return []
+    live = [ref() for vkey, ref in views.items() if vkey != 0]
+    return [v for v in live if v is not None and v._view is not None and v._view[0] is base]
+
+
+def _register(t: Any) -> None:
+    base = t._view[0]
+    views = _VIEWS.get(id(base))
+    if views is None:
+        views = _VIEWS[id(base)] = {0: weakref.ref(base, _forget_base(id(base)))}
+    views[id(t)] = weakref.ref(t, _forget_view(id(base), id(t)))
+
+
+def _hand_over(base: Any) -> Any:
+    """Move ``base``'s role (storage, history, live views) to a new hidden tensor; return it.
+
+    Used when a base with live views changes its own shape in place: the views keep reading the
+    old layout through the hidden tensor, and ``base`` becomes a view of it.
+    """
+    hidden = _engine.Tensor._wrap(base._data.value)
+    hidden._data = base._data
+    hidden.grad_fn = base.grad_fn
+    hidden._output_nr = base._output_nr
+    hidden._requires_grad = base._requires_grad
+    for v in _live_views(base):
+        v._view = (hidden, v._view[1])
+        _register(v)
+    _VIEWS.pop(id(base), None)
+    return hidden
+
+
+def inplace_view(t: Any, op: str, make: Any) -> Any:
+    """Make ``t`` itself become ``make(t)``, a view of its own storage (``t_``, ``squeeze_``...).
+
+    torch changes the tensor's sizes and strides in place and bumps its version. Here ``t`` takes
+    over the new view's storage window and history; the elements it aliases do not change, so a
+    write through ``t`` afterwards still reaches its base and every other view.
+
+    Args:
+        t: The tensor whose shape changes.
+        op: The in-place op's name, for errors.
+        make: The out-of-place view op, ``t -> view of t``.
+
+    Returns:
+        ``t``.
+
+    Raises:
+        AutogradError: If ``t`` is a leaf that requires grad (in grad mode), as in torch.
+    """
+    if _grad_mode._state.enabled and t.grad_fn is None and t._requires_grad:
+        raise AutogradError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    if t._view is None and not _live_views(t):
+        # The common case: nothing else aliases t, so it simply gets a storage of the new shape.
+        new = make(t)
+        storage = type(t._data)(new._value)
+        storage.version = t._data.version + 1
+        t._data = storage
+        t.grad_fn, t._output_nr = new.grad_fn, new._output_nr
+        return t
+    base = _hand_over(t) if t._view is None else t
+    new = make(base)
+    t._data, t._view = new._data, new._view
+    t.grad_fn, t._output_nr = new.grad_fn, new._output_nr
+    t._requires_grad = new._requires_grad
+    _register(t)
+    root = t._data.root
+    node = t.grad_fn
+    if node is not None and isinstance(node, _engine.Node):
+        # the node read the old window, which it keeps as a snapshot: the bump must not trip it
+        node.storages = tuple(
+            None if st is not None and root_of(st) is root else st for st in node.storages
+        )
+    root.version += 1
+    return t

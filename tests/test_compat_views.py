@@ -222,3 +222,79 @@ def test_saved_base_modified_through_view_raises():
         x[0].add_(1)
         with pytest.raises(err, match="modified by an inplace operation"):
             y.backward()
+
+
+# -- in-place view ops: the tensor itself changes shape (t_, transpose_, squeeze_...) ----------
+
+INPLACE_VIEW_OPS = {
+    "t_": lambda x: x.t_(),
+    "transpose_": lambda x: x.transpose_(0, 1),
+    "swapdims_": lambda x: x.swapdims_(1, 0),
+    "swapaxes_": lambda x: x.swapaxes_(0, 1),
+    "squeeze_": lambda x: x.unsqueeze(0).squeeze_(0),
+    "squeeze_all": lambda x: x.reshape(3, 1, 4).squeeze_(),
+    "unsqueeze_": lambda x: x.unsqueeze_(1),
+}
+
+
+@pytest.mark.parametrize("name", list(INPLACE_VIEW_OPS))
+@pytest.mark.parametrize("setting", ["alone", "base_with_view", "on_view"])
+def test_inplace_view_ops_alias_like_torch(name, setting):
+    def run(lib):
+        x = lib.arange(12.0).reshape(3, 4)
+        other = x[1] if setting == "base_with_view" else None
+        target = x[:, :] if setting == "on_view" else x
+        version = target._version
+        out = INPLACE_VIEW_OPS[name](target)
+        shape = tuple(out.shape)
+        out.mul_(2)  # writes through to the base and to the other view
+        return shape, out.clone(), x.clone(), None if other is None else other.clone(), version
+
+    (ts, tout, tx, tother, _), (cs, cout, cx, cother, _) = _both(run)
+    assert ts == cs
+    _same(tout, cout)
+    _same(tx, cx)
+    if tother is not None:
+        _same(tother, cother)
+
+
+def test_inplace_view_op_bumps_version_and_keeps_aliasing():
+    for lib in (torch, compat):
+        x = lib.zeros(2, 3)
+        y = x[0]
+        v = x._version
+        x.t_()
+        assert x._version == v + 1 and tuple(x.shape) == (3, 2)
+        y.fill_(1)
+        assert x[:, 0].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_inplace_view_op_grads_match_torch():
+    def body(lib, leaf, w):
+        b = leaf * 2
+        kept = b[0]
+        b.t_()  # b is now 4x3; kept still shows row 0 of the old layout
+        b.unsqueeze_(0).squeeze_(0)
+        return (b * w[:, None]).sum() + (kept * kept).sum()
+
+    _check_grads(body)
+
+
+def test_inplace_view_op_on_view_grads_match_torch():
+    def body(lib, leaf, w):
+        b = leaf * 1
+        row = b[1]
+        row.unsqueeze_(0)
+        row.mul_(w)
+        return (b * b).sum()
+
+    _check_grads(body)
+
+
+def test_inplace_view_op_on_leaf_requiring_grad_raises():
+    a = compat.ones(2, 3, requires_grad=True)
+    with pytest.raises(AutogradError, match=r"t_: a leaf Variable that requires grad"):
+        a.t_()
+    with compat.no_grad():
+        a.t_()  # allowed without grad mode, as in torch
+    assert tuple(a.shape) == (3, 2)
