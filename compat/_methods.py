@@ -278,6 +278,7 @@ index_copy | input:T, dim, index:T, source:T | mfi
 index_fill | input:T, dim, index:T, value:T | mfi
 take | input:T, index:T | mf
 take_along_dim | input:T, indices:T, dim=None | mf
+put | input:T, index:T, source:T, accumulate=False | mfi
 addmm | input:T, mat1:T, mat2:T, *, beta=1, alpha=1 | mfi
 addmv | input:T, mat:T, vec:T, *, beta=1, alpha=1 | mfi
 addbmm | input:T, batch1:T, batch2:T, *, beta=1, alpha=1 | mfi

@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from compat import _engine, _grad_mode
+from rustorch_fx import ops
 from rustorch_fx.errors import AutogradError, InvalidArgumentError
 
 __all__: list[str] = []
@@ -37,22 +38,22 @@ __all__: list[str] = []
 
 @jax.jit
 def _gather_flat(root: jax.Array, idx: jax.Array) -> jax.Array:
-    return root.reshape(-1)[idx]
+    return ops.take(root, idx)
 
 
 @jax.jit
 def _scatter_flat(root: jax.Array, idx: jax.Array, new: jax.Array) -> jax.Array:
-    return root.reshape(-1).at[idx].set(new.astype(root.dtype)).reshape(root.shape)
+    return ops.put(root, idx, new.astype(root.dtype))
 
 
 def as_strided(base: jax.Array, idx: jax.Array) -> jax.Array:
     """The view of ``base`` at flat positions ``idx`` (a view's ``grad_fn`` after a write)."""
-    return base.reshape(-1)[idx]
+    return ops.take(base, idx)
 
 
 def copy_slices(base: jax.Array, src: jax.Array, idx: jax.Array) -> jax.Array:
     """``base`` with the flat positions ``idx`` replaced by ``src`` (torch's ``CopySlices``)."""
-    return base.reshape(-1).at[idx].set(src.astype(base.dtype)).reshape(base.shape)
+    return ops.put(base, idx, src.astype(base.dtype))
 
 
 def _positions(shape: tuple[int, ...]) -> jax.Array:

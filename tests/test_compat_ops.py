@@ -235,6 +235,7 @@ CASES: dict[str, Case] = {
     "index_fill": c(F(3, 4), 1, np.array([3, 0]), 2.5),
     "take": c(F(3, 4), np.array([[0, 11], [5, 5]])),
     "take_along_dim": c(F(2, 3), IDX, 1),
+    "put": c(F(3, 4), np.array([[0, 11], [-2, 5]]), F(2, 2), accumulate=True),
     "addmm": c(F(2, 4), F(2, 3), F(3, 4), beta=0.5, alpha=2.0),
     "addmv": c(F(2), F(2, 3), F(3)),
     "addbmm": c(F(2, 4), F(3, 2, 3), F(3, 3, 4)),

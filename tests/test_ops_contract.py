@@ -101,6 +101,7 @@ VALID: dict[str, Call] = {
     "index_fill": Call((X, 1, IDX, -1.0)),
     "take": Call((X, IX)),
     "take_along_dim": Call((X, IX, 1)),
+    "put": Call((X, IX, X)),
     "matmul": Call((X, XT)),
     "mm": Call((X, XT)),
     "bmm": Call((X3, X3T)),

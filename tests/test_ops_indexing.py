@@ -988,6 +988,46 @@ def test_take_unsigned_index(both_modes):
     assert_close(ops.take(x, np.array([3, 1], np.uint32)), np.float32([3.0, 1.0]))
 
 
+@JIT
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize(("shape", "ishape"), [((3, 4), (2, 3)), ((5,), ()), ((2, 2), (0,))])
+def test_put_matches_torch(rng, jit, accumulate, shape, ishape):
+    x = randn(rng, *shape)
+    n = x.size
+    # distinct indices unless accumulating (torch leaves the winner of a repeat unspecified)
+    flat = rng.permutation(n)[: int(np.prod(ishape))] if not accumulate else None
+    idx = (flat if flat is not None else rng.integers(0, n, ishape)).reshape(ishape)
+    idx = np.where(rng.random(ishape) < 0.5, idx - n, idx).astype(np.int32)
+    src = randn(rng, *ishape)
+    out = call(jit, lambda a, b: ops.put(a, idx, b, accumulate=accumulate), x, src)
+    theirs = torch.put(to_torch(x), tlong(idx), to_torch(src), accumulate=accumulate)
+    assert_close(out, theirs)
+    w = randn(rng, *shape)
+    ours = grads(lambda a, b: ops.put(a, idx, b, accumulate=accumulate), (x, src), w)
+    ref = torch_grads(lambda a, b: torch.put(a, tlong(idx), b, accumulate=accumulate), (x, src), w)
+    for o, r in zip(ours, ref):
+        assert_close(o, r)
+
+
+def test_put_errors():
+    x = np.zeros((2, 2), np.float32)
+    with pytest.raises(
+        IndexOutOfRangeError, match=r"put: index 4 is out of range for an input of 4"
+    ):
+        ops.put(x, np.array([4], np.int32), np.ones(1, np.float32))
+    with pytest.raises(
+        ShapeError, match=r"put: expected source to have as many elements as index \(2\), got 3"
+    ):
+        ops.put(x, np.array([0, 1], np.int32), np.ones(3, np.float32))
+    with pytest.raises(
+        DTypeError,
+        match=r"put: expected source to have the same dtype as input \(float32\), got int32",
+    ):
+        ops.put(x, np.array([0], np.int32), np.ones(1, np.int32))
+    with pytest.raises(DTypeError, match="put: expected an integer dtype for 'index'"):
+        ops.put(x, np.zeros(1, np.float32), np.ones(1, np.float32))
+
+
 TAKE_ALONG_CASES = [
     # input shape, indices shape, dim
     ((3, 4), (3, 2), 1),

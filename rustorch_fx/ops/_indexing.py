@@ -61,6 +61,7 @@ __all__ = [
     "index_fill",
     "take",
     "take_along_dim",
+    "put",
 ]
 
 ArrayLike = Any
@@ -975,17 +976,73 @@ def take(input: ArrayLike, index: ArrayLike) -> jax.Array:
     x = as_array("take", "input", input).reshape(-1)
     idx = _index("take", "index", index)
     n = x.shape[0]
+    _check_flat_range("take", idx, n)
+    if np.issubdtype(np.dtype(idx.dtype), np.signedinteger):
+        idx = jnp.where(idx < 0, idx + n, idx)
+    return _read(x, (idx,), idx.shape)
+
+
+def _check_flat_range(op: str, idx: jax.Array, n: int) -> None:
     if not is_tracer(idx) and idx.size:
         values = np.asarray(idx)
         bad = values[(values < -n) | (values >= n)]
         if bad.size:
             raise IndexOutOfRangeError(
-                f"take: index {int(bad[0])} is out of range for an input of {n} elements "
+                f"{op}: index {int(bad[0])} is out of range for an input of {n} elements "
                 f"(expected {-n} <= index < {n})"
             )
+
+
+@boundary("put")
+def put(
+    input: ArrayLike, index: ArrayLike, source: ArrayLike, accumulate: bool = False
+) -> jax.Array:
+    """``input`` viewed as 1-D with the elements at ``index`` replaced by (or added to) ``source``.
+
+    PyTorch's ``torch.put`` / ``Tensor.put_``, the inverse of :func:`take`: negative indices
+    count from the end. With ``accumulate=False`` and repeated indices one of the values wins
+    (which one is unspecified, as in PyTorch); with ``accumulate=True`` they all add up.
+
+    Args:
+        input: Destination array of any shape (addressed in row-major order).
+        index: Integer array of any shape.
+        source: Values, with as many elements as ``index`` and ``input``'s dtype.
+        accumulate: Add ``source`` to the elements instead of replacing them.
+
+    Returns:
+        An array of ``input``'s shape and dtype.
+
+    Raises:
+        ShapeError: If ``source`` and ``index`` have different numbers of elements.
+        DTypeError: If ``index`` is not an integer array, or ``source``'s dtype is not
+            ``input``'s.
+        IndexOutOfRangeError: If a concrete index is outside ``[-n, n)`` (under ``jit`` an
+            out-of-range update is dropped).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> put(jnp.zeros((2, 2)), jnp.array([0, -1]), jnp.array([5.0, 7.0]))
+        Array([[5., 0.],
+               [0., 7.]], dtype=float32)
+    """
+    x = as_array("put", "input", input)
+    idx = _index("put", "index", index).reshape(-1)
+    src = as_array("put", "source", source)
+    if src.size != idx.size:
+        raise ShapeError(
+            f"put: expected source to have as many elements as index ({idx.size}), got "
+            f"{src.size} (source shape {_shape(src.shape)}, index shape "
+            f"{_shape(jnp.shape(index))})"
+        )
+    _check_same_dtype("put", "source", x, src)
+    flat = x.reshape(-1)
+    n = flat.shape[0]
+    _check_flat_range("put", idx, n)
     if np.issubdtype(np.dtype(idx.dtype), np.signedinteger):
         idx = jnp.where(idx < 0, idx + n, idx)
-    return _read(x, (idx,), idx.shape)
+    at = flat.at[idx]
+    out = at.add(src.reshape(-1), **_DROP) if accumulate else at.set(src.reshape(-1), **_DROP)
+    return out.reshape(x.shape)
 
 
 @boundary("take_along_dim")
