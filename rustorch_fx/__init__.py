@@ -3,11 +3,12 @@
 The inner layer of the library: functional autodiff (``grad``, ``jacobian``, ``hessian``,
 ``hvp``, ``gradcheck``), tensor ops with PyTorch's conventions (:mod:`rustorch_fx.ops`) and the
 error hierarchy (:mod:`rustorch_fx.errors`), layers (:mod:`rustorch_fx.nn`), losses
-(:mod:`rustorch_fx.losses`) and optimizers (:mod:`rustorch_fx.optim`). Every function is pure and composes with
+(:mod:`rustorch_fx.losses`), optimizers (:mod:`rustorch_fx.optim`) and checkpoints
+(:func:`save`, :func:`load`). Every function is pure and composes with
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import autodiff, data, errors, losses, nn, ops, optim
+from rustorch_fx import autodiff, data, errors, losses, nn, ops, optim, serialization
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -44,6 +45,7 @@ from rustorch_fx.errors import (
     TracingError,
     UnsupportedError,
 )
+from rustorch_fx.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -51,6 +53,7 @@ __all__ = [
     "autodiff",
     "data",
     "errors",
+    "serialization",
     "losses",
     "nn",
     "ops",
@@ -87,4 +90,6 @@ __all__ = [
     "value_and_grad",
     "vhp",
     "vjp",
+    "save",
+    "load",
 ]
