@@ -138,7 +138,7 @@ def broadcast_shapes(
 ) -> tuple[int, ...]:
     """The broadcast of two shapes, or :class:`ShapeError` naming both."""
     try:
-        return tuple(np.broadcast_shapes(a, b))
+        return tuple(jnp.broadcast_shapes(a, b))
     except ValueError:
         raise ShapeError(
             f"{op}: the size of {name_a} {_size(a)} and of {name_b} {_size(b)} "

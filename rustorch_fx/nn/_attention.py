@@ -92,7 +92,7 @@ def _check_p(op: str, p: Any) -> float:
 
 def _broadcast(op: str, what: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     try:
-        return tuple(np.broadcast_shapes(*shapes))
+        return tuple(jnp.broadcast_shapes(*shapes))
     except ValueError:
         raise ShapeError(
             f"{op}: {what} shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast"

@@ -46,7 +46,7 @@ def _add_bias(op: str, out: jax.Array, bias: Any) -> jax.Array:
     b = as_array(op, "bias", bias)
     _same_dtype(op, "bias", out, b)
     try:
-        fits = np.broadcast_shapes(b.shape, out.shape) == out.shape
+        fits = jnp.broadcast_shapes(b.shape, out.shape) == out.shape
     except ValueError:
         fits = False
     if not fits:

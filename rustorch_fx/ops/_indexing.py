@@ -79,7 +79,7 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _broadcast_shapes(op: str, names: tuple[str, ...], *shapes: tuple[int, ...]) -> tuple[int, ...]:
     try:
-        return tuple(np.broadcast_shapes(*shapes))
+        return tuple(jnp.broadcast_shapes(*shapes))
     except ValueError:
         got = ", ".join(f"{n} {_shape(s)}" for n, s in zip(names, shapes, strict=True))
         raise ShapeError(f"{op}: shapes cannot be broadcast together: {got}") from None

@@ -111,7 +111,7 @@ def _check_scalars(op: str, dtype: Any, beta: Any, alpha: Any) -> None:
 def _add_scaled(op: str, input: jax.Array, product: jax.Array, beta: Any, alpha: Any) -> jax.Array:
     """``beta * input + alpha * product``; ``input`` is ignored (NaN included) when beta is 0."""
     try:
-        fits = np.broadcast_shapes(input.shape, product.shape) == product.shape
+        fits = jnp.broadcast_shapes(input.shape, product.shape) == product.shape
     except ValueError:
         fits = False
     if not fits:
@@ -179,7 +179,7 @@ def matmul(input: ArrayLike, other: ArrayLike) -> jax.Array:
         b_mat = b.shape[-2:] if b.ndim >= 2 else (b.shape[0], 1)
         _check_mat("matmul", a_mat, b_mat)
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError as exc:
             raise ShapeError(
                 f"matmul: batch dimensions do not broadcast (shapes {a.shape} and {b.shape})"
@@ -825,7 +825,7 @@ def cross(input: ArrayLike, other: ArrayLike, dim: int | None = None) -> jax.Arr
     b = as_array("cross", "other", other)
     _same_dtype("cross", a, b)
     try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
+        shape = jnp.broadcast_shapes(a.shape, b.shape)
     except ValueError as exc:
         raise ShapeError(
             f"cross: the shapes {a.shape} and {b.shape} cannot be broadcast together"

@@ -268,10 +268,10 @@ def normal(
     if values is not None and (values < 0).any():
         raise InvalidArgumentError(f"normal: expects std >= 0.0, but found std {values.min()}")
     try:
-        shape = np.broadcast_shapes(m.shape, s.shape)
+        shape = jnp.broadcast_shapes(m.shape, s.shape)
         if size is not None:
             target = size_arg("normal", size)
-            if np.broadcast_shapes(shape, target) != target:
+            if jnp.broadcast_shapes(shape, target) != target:
                 raise ValueError
             shape = target
     except ValueError as exc:
@@ -377,7 +377,7 @@ def bernoulli(
     if size is not None:
         shape = size_arg("bernoulli", size)
         try:
-            ok = np.broadcast_shapes(prob.shape, shape) == shape
+            ok = jnp.broadcast_shapes(prob.shape, shape) == shape
         except ValueError:
             ok = False
         if not ok:
