@@ -638,17 +638,25 @@ def _cast_state(param: Tensor, key: Any, value: Any) -> Any:
 
 
 def _hyper_array(value: Any) -> Any:
-    """A group hyperparameter as a float64 numpy scalar (a tuple for pairs like ``betas``)."""
+    """A group hyperparameter as a float64 scalar (a tuple for pairs like ``betas``).
+
+    A concrete value becomes a numpy scalar; a JAX tracer (``compat.compile`` traces the
+    hyperparameters a scheduler changes) stays traced, as float64.
+    """
     if isinstance(value, (tuple, list)):
         return tuple(_hyper_array(v) for v in value)
     if isinstance(value, Tensor):
-        value = value.item()
+        value = value._value if isinstance(value._value, jax.core.Tracer) else value.item()
+    if isinstance(value, jax.core.Tracer):
+        return value.astype(np.float64)
     return np.asarray(value, np.float64)
 
 
 def _is_zero(value: Any) -> bool:
     if isinstance(value, Tensor):
-        value = value.item()
+        value = value._value if isinstance(value._value, jax.core.Tracer) else value.item()
+    if isinstance(value, jax.core.Tracer):  # compat.compile traces nonzero values only
+        return False
     return float(value) == 0.0
 
 
