@@ -6,6 +6,7 @@ per-optimizer protocol.
 """
 
 from compat.amp import autocast_mode, grad_scaler
+from compat.amp._custom import custom_bwd, custom_fwd
 from compat.amp.autocast_mode import (
     autocast,
     get_autocast_dtype,
@@ -18,6 +19,8 @@ __all__ = [
     "GradScaler",
     "autocast",
     "autocast_mode",
+    "custom_bwd",
+    "custom_fwd",
     "get_autocast_dtype",
     "grad_scaler",
     "is_autocast_available",

@@ -144,6 +144,9 @@ class _FunctionNode(_engine.Node):
                     f"{self.name()}: function backward returned an invalid gradient at index {i} "
                     f"- got {list(g.shape)} but expected shape compatible with {list(ref.shape)}"
                 )
+            if g._value.dtype != ref._value.dtype:  # torch casts a gradient to its input's dtype
+                with _grad_mode.set_grad_enabled(create_graph):
+                    g = g.to(ref.dtype)
             result.append(g if create_graph else g._value)
         return tuple(result)
 
