@@ -8,7 +8,7 @@ error hierarchy (:mod:`rustorch_fx.errors`), layers (:mod:`rustorch_fx.nn`), los
 ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Importing it never changes JAX's configuration.
 """
 
-from rustorch_fx import autodiff, data, errors, losses, nn, ops, optim, serialization
+from rustorch_fx import autodiff, data, errors, export, losses, nn, ops, optim, serialization
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -53,6 +53,7 @@ __all__ = [
     "autodiff",
     "data",
     "errors",
+    "export",
     "serialization",
     "losses",
     "nn",
