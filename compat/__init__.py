@@ -20,8 +20,11 @@ from compat import (  # noqa: E402
     amp,
     autograd,
     cuda,
+    func,
+    jit,
     nn,
     optim,
+    serialization,
     utils,
 )
 from compat._creation import (  # noqa: E402
@@ -110,6 +113,7 @@ from compat.amp.autocast_mode import (  # noqa: E402
     get_autocast_dtype,
     is_autocast_enabled,
 )
+from compat.serialization import load, save  # noqa: E402
 from rustorch_fx.errors import (  # noqa: E402
     AutogradError,
     DataError,
@@ -127,6 +131,11 @@ __all__ = [
     "optim",
     "amp",
     "utils",
+    "func",
+    "jit",
+    "serialization",
+    "save",
+    "load",
     "from_dlpack",
     "bernoulli",
     "multinomial",
