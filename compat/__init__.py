@@ -27,6 +27,7 @@ from compat import (  # noqa: E402
     serialization,
     utils,
 )
+from compat._compile import compile  # noqa: E402
 from compat._creation import (  # noqa: E402
     arange,
     as_tensor,
@@ -131,6 +132,7 @@ __all__ = [
     "optim",
     "amp",
     "utils",
+    "compile",
     "func",
     "jit",
     "serialization",

@@ -185,6 +185,7 @@ def _python_blocks(relpath: str) -> list[str]:
         "docs/checkpoints.md",
         "docs/export.md",
         "docs/torch_checkpoints.md",
+        "docs/compile.md",
     ],
 )
 def test_python_examples_in_readme_and_docs_run(page, capsys):

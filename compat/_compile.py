@@ -1,0 +1,1434 @@
+"""``compat.compile``: a torch-style training step (or a module's forward) as one XLA program.
+
+``compat.compile(fn)`` captures everything an eager step does — forward, ``loss.backward()``,
+``optimizer.step()``, ``optimizer.zero_grad()``, BatchNorm's running statistics, dropout's
+random draws, gradient clipping, a ``GradScaler`` — into one ``jax.jit`` program:
+
+* **State discovery.** The tensors a step reads and writes are found from its arguments, its
+  closure cells and the globals its code names (recursively through helper functions, lists,
+  dicts and the attributes of plain objects): modules (parameters, buffers, their ``.grad``),
+  optimizers (their parameters, ``state`` tensors and the traced hyperparameters of each
+  group: ``lr``, ``betas``, ``momentum``, ...), schedulers, grad scalers (scale and growth
+  tracker), compat's default random generator, and tensors named directly.
+* **Tracing.** Every storage's value is swapped for a JAX tracer and the function runs once on
+  the real Python objects; the state afterwards (by *path*: ``model.0.weight.grad``,
+  ``optimizer.state[0][1].exp_avg``) gives the program's outputs; then every object is rolled
+  back. Hyperparameters are traced inputs, so a scheduler's new ``lr`` needs no recompile.
+* **Write-back.** After each call the outputs are written into the same Python objects:
+  parameter and buffer storages in place (versions bump as eager would), ``.grad`` tensors
+  (created or set to None as the step does), optimizer state, the scaler, the generator's
+  counter. State inputs nobody else references are donated to XLA.
+* **Eager glue.** ``scheduler.step()`` is plain Python arithmetic on counters: during the trace
+  it is recorded, and after each compiled call it is replayed eagerly (with the loss, for
+  ``ReduceLROnPlateau``). So it must come after ``optimizer.step()`` in the step (as torch
+  requires anyway); a step that calls ``optimizer.step()`` after ``scheduler.step()`` is a
+  graph break. ``GradScaler.step``'s data-dependent skip becomes a ``where``.
+* **Warm-up.** The first call runs eagerly: lazily created state (optimizer state, ``.grad``)
+  then exists, and the second call compiles. Each new signature (argument shapes, dtypes and
+  Python values, state structure, train/eval mode, hyperparameters that are zero) compiles
+  once; :func:`set_logs` (or ``COMPAT_LOGS=recompiles``) logs why a call recompiled.
+* **Graph breaks.** Reading a value into Python (``.item()``, ``bool(t)``, ``print(t)``,
+  ``.tolist()``, ``.numpy()``) cannot be traced: with ``fullgraph=True`` that raises a
+  :class:`~rustorch_fx.errors.TracingError` naming the line; otherwise the function runs
+  eagerly from then on, after one warning naming the line (compat does not split a step into
+  several compiled pieces).
+
+``compat.compile(module)`` returns an :class:`OptimizedModule` whose forward is one engine op
+(:func:`compat._engine.apply`) over the parameters, buffers and inputs: ``loss.backward()``
+reaches the parameters' ``.grad`` through its vjp, BatchNorm buffers are updated, and dropout
+draws from the default generator exactly as eager mode.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import linecache
+import logging
+import os
+import sys
+import types
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from compat import _engine, _grad_mode, _random, _views
+from compat._tensor import Tensor
+from compat.nn.modules.module import Module
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    OptimizerError,
+    RusTorchError,
+    TracingError,
+)
+
+__all__ = ["OptimizedModule", "compile", "set_logs"]
+
+_LOG = logging.getLogger("compat.compile")
+_SETTINGS = {"recompiles": "recompiles" in os.environ.get("COMPAT_LOGS", "").split(",")}
+
+#: Counts across all compiled functions: ``compiles`` (programs traced), ``graph_breaks``.
+counters: dict[str, int] = {"compiles": 0, "graph_breaks": 0}
+
+# How many compiled functions are being traced now: a compiled module called inside one runs
+# its forward inline (the enclosing program captures it, random draws included).
+_TRACING = [0]
+
+# Versions given to the storages while tracing (views recompute their values from them).
+_TRACE_VERSION = 1 << 48
+
+_VALUE_READS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+def set_logs(*, recompiles: bool | None = None) -> None:
+    """Turn compile logging on or off (torch's ``torch._logging.set_logs`` shape).
+
+    With ``recompiles=True`` each recompilation of a compiled function logs, on the
+    ``compat.compile`` logger (to stderr unless it has handlers), which argument or state
+    entry changed and how. The environment variable ``COMPAT_LOGS=recompiles`` turns it on at
+    import, as ``TORCH_LOGS=recompiles`` does for torch.
+
+    Args:
+        recompiles: Log recompilations (None leaves the setting unchanged).
+
+    Example:
+        >>> from compat._compile import set_logs
+        >>> set_logs(recompiles=False)
+    """
+    if recompiles is not None:
+        _SETTINGS["recompiles"] = bool(recompiles)
+    if _SETTINGS["recompiles"] and not _LOG.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[compat.compile] %(message)s"))
+        _LOG.addHandler(handler)
+    _LOG.setLevel(logging.INFO if _SETTINGS["recompiles"] else logging.WARNING)
+
+
+# --------------------------------------------------------------------------- graph breaks
+
+
+class _GraphBreak(Exception):
+    """Raised inside a trace for something that cannot be captured (with a reason)."""
+
+
+def _value_read(exc: BaseException | None) -> BaseException | None:
+    """The JAX concretization error behind ``exc`` (following causes), or None."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, _VALUE_READS):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+_LIB_DIRS: tuple[str, ...] = ()
+
+
+def _lib_dirs() -> tuple[str, ...]:
+    global _LIB_DIRS
+    if not _LIB_DIRS:
+        import compat
+        import rustorch_fx
+
+        _LIB_DIRS = tuple(
+            os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+            for m in (compat, rustorch_fx, jax, np)
+        )
+    return _LIB_DIRS
+
+
+def _user_line(exc: BaseException) -> tuple[str, str]:
+    """The innermost user frame of ``exc``'s traceback and the library call made there.
+
+    Returns:
+        ``("file:line: `source`", "item")``.
+    """
+    frames = _traceback_frames(exc.__traceback__)
+    where, call = "<unknown>", ""
+    libs = _lib_dirs()
+    for i, (filename, lineno, name) in enumerate(frames):
+        if not os.path.abspath(filename).startswith(libs):
+            where = f"{filename}:{lineno}"
+            nxt = frames[i + 1] if i + 1 < len(frames) else None
+            call = nxt[2] if nxt is not None else name
+    source = ""
+    if where != "<unknown>":
+        filename, _, lineno = where.rpartition(":")
+        source = linecache.getline(filename, int(lineno)).strip()
+    return f"{where}: `{source}`" if source else where, call
+
+
+def _traceback_frames(tb: Any) -> list[tuple[str, int, str]]:
+    """The ``(filename, lineno, function)`` of each frame of a traceback, outermost first."""
+    out = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        out.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return out
+
+
+_BREAK_FIX = (
+    "it reads a tensor's value into Python (.item(), bool()/if on a tensor, print, .tolist(), "
+    ".numpy()), which a compiled program cannot do. Fix: return the tensor from the step and "
+    "read it after the call, or use torch-style ops (torch.where, clamp) instead of Python "
+    "branches on values"
+)
+
+
+# --------------------------------------------------------------------------- state discovery
+
+
+def _kinds() -> dict[str, type]:
+    from compat.amp.grad_scaler import GradScaler
+    from compat.nn.modules.module import Module
+    from compat.optim.lr_scheduler import LRScheduler
+    from compat.optim.optimizer import Optimizer
+
+    return {
+        "module": Module,
+        "optimizer": Optimizer,
+        "scheduler": LRScheduler,
+        "scaler": GradScaler,
+        "generator": _random.Generator,
+    }
+
+
+class _Roots:
+    """The stateful objects a function reaches, in discovery order."""
+
+    def __init__(self) -> None:
+        self.module: list[Any] = []
+        self.optimizer: list[Any] = []
+        self.scheduler: list[Any] = []
+        self.scaler: list[Any] = []
+        self.generator: list[Any] = [_random.default_generator]
+        self.tensor: list[Tensor] = []
+        self._seen: set[int] = {id(_random.default_generator)}
+
+    def ids(self) -> tuple[int, ...]:
+        """The identity of every root, in order."""
+        groups = (self.module, self.optimizer, self.scheduler, self.scaler, self.generator)
+        return tuple(id(o) for group in (*groups, self.tensor) for o in group)
+
+
+def _code_names(code: types.CodeType) -> list[str]:
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_code_names(const))
+    return names
+
+
+def _visit(obj: Any, roots: _Roots, kinds: dict[str, type], depth: int) -> None:
+    if id(obj) in roots._seen or obj is None or isinstance(obj, (str, bytes, int, float, bool)):
+        return
+    roots._seen.add(id(obj))
+    if isinstance(obj, Tensor):
+        roots.tensor.append(obj)
+        return
+    for name, cls in kinds.items():
+        if isinstance(obj, cls):
+            getattr(roots, name).append(obj)
+            if name == "scheduler":
+                _visit(obj.optimizer, roots, kinds, depth)
+            return
+    if depth <= 0 or isinstance(obj, (type, types.ModuleType, np.ndarray, jax.Array)):
+        return
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        if len(obj) <= 256:
+            for item in obj:
+                _visit(item, roots, kinds, depth - 1)
+        return
+    if isinstance(obj, dict):
+        if len(obj) <= 256:
+            for item in obj.values():
+                _visit(item, roots, kinds, depth - 1)
+        return
+    if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)):
+        _visit_function(obj, roots, kinds, depth - 1)
+        return
+    attrs = getattr(obj, "__dict__", None)
+    if isinstance(attrs, dict) and len(attrs) <= 256:
+        for item in attrs.values():
+            _visit(item, roots, kinds, depth - 1)
+
+
+def _visit_function(fn: Any, roots: _Roots, kinds: dict[str, type], depth: int) -> None:
+    if isinstance(fn, functools.partial):
+        for item in (*fn.args, *fn.keywords.values(), fn.func):
+            _visit(item, roots, kinds, depth)
+        return
+    if isinstance(fn, types.MethodType):
+        _visit(fn.__self__, roots, kinds, depth)
+        fn = fn.__func__
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return
+    for cell in fn.__closure__ or ():
+        try:
+            _visit(cell.cell_contents, roots, kinds, depth)
+        except ValueError:  # an empty cell
+            continue
+    glb = fn.__globals__
+    for name in _code_names(code):
+        if name in glb:
+            _visit(glb[name], roots, kinds, depth)
+
+
+def _discover(fn: Callable[..., Any], args: Any, kwargs: Any, arg_tensors: list[Tensor]) -> _Roots:
+    roots = _Roots()
+    roots._seen.update(map(id, arg_tensors))  # the arguments' tensors are inputs of their own
+    kinds = _kinds()
+    _visit(args, roots, kinds, 4)
+    _visit(kwargs, roots, kinds, 4)
+    _visit_function(fn, roots, kinds, 3)
+    return roots
+
+
+# --------------------------------------------------------------------------- slots
+
+
+class _Slot:
+    """A place holding a tensor or None: ``(container, key)`` read and written by ``kind``.
+
+    Kinds: ``"item"`` (``container[key]``), ``"attr"`` (``getattr(container, key)``),
+    ``"state"`` (``optimizer.state[param][key]``, container ``(optimizer, param)``) and
+    ``"fixed"`` (the tensor itself, changed in place only).
+    """
+
+    __slots__ = ("container", "key", "kind", "name")
+
+    def __init__(self, name: str, kind: str, container: Any, key: Any) -> None:
+        self.name = name
+        self.kind = kind
+        self.container = container
+        self.key = key
+
+    def get(self) -> Any:
+        kind = self.kind
+        if kind == "item":
+            return self.container.get(self.key)
+        if kind == "attr":
+            return getattr(self.container, self.key)
+        if kind == "state":
+            opt, p = self.container
+            st = opt.state.get(p)
+            return None if st is None else st.get(self.key)
+        return self.container
+
+    def set(self, value: Any) -> None:
+        kind = self.kind
+        if kind == "item":
+            self.container[self.key] = value
+        elif kind == "attr":
+            setattr(self.container, self.key, value)
+        elif kind == "state":
+            opt, p = self.container
+            if value is None:
+                opt.state.get(p, {}).pop(self.key, None)
+            else:
+                opt.state[p][self.key] = value
+
+
+def _collect(roots: _Roots) -> tuple[list[_Slot], list[Any]]:
+    """The slots of every tensor the roots hold (and the static, non-tensor state)."""
+    slots: list[_Slot] = []
+    static: list[Any] = []
+    params: dict[int, tuple[str, Tensor]] = {}
+    for mi, mod in enumerate(roots.module):
+        for prefix, sub in mod.named_modules():
+            static.append((f"m{mi}.{prefix}", type(sub).__name__, sub.training))
+            for reg in ("_parameters", "_buffers"):
+                table = sub.__dict__[reg]
+                for name, t in table.items():
+                    full = f"model{mi}.{prefix}.{name}" if prefix else f"model{mi}.{name}"
+                    slots.append(_Slot(full, "item", table, name))
+                    if reg == "_parameters" and t is not None:
+                        params.setdefault(id(t), (full, t))
+    for oi, opt in enumerate(roots.optimizer):
+        hyper_static = []
+        for gi, group in enumerate(opt.param_groups):
+            for pi, p in enumerate(group["params"]):
+                name = f"optimizer{oi}.param_groups[{gi}][{pi}]"
+                params.setdefault(id(p), (name, p))
+                slots.append(_Slot(name, "fixed", p, None))
+                st = opt.state.get(p)
+                if st:
+                    for key, v in st.items():
+                        if isinstance(v, Tensor):
+                            slots.append(_Slot(f"{name}.state.{key}", "state", (opt, p), key))
+                        else:
+                            static.append((f"{name}.state.{key}", _engine._freeze(v)))
+            hyper_static.append(_group_static(opt, group))
+        static.append((f"optimizer{oi}", type(opt).__name__, tuple(hyper_static)))
+    for name, p in params.values():
+        slots.append(_Slot(f"{name}.grad", "attr", p, "grad"))
+    for si, scaler in enumerate(roots.scaler):
+        static.append((f"scaler{si}", scaler._enabled, len(scaler._per_optimizer_states)))
+        if scaler._enabled:
+            slots.append(_Slot(f"scaler{si}._scale", "attr", scaler, "_scale"))
+            slots.append(_Slot(f"scaler{si}._growth_tracker", "attr", scaler, "_growth_tracker"))
+    for ti, t in enumerate(roots.tensor):
+        slots.append(_Slot(f"tensor{ti}", "fixed", t, None))
+    return slots, static
+
+
+def _structure(roots: _Roots) -> tuple[Any, ...]:
+    """A cheap fingerprint of what :func:`_collect` depends on (checked on every call)."""
+    out: list[Any] = []
+    for mod in roots.module:
+        for sub in _submodules(mod):
+            d = sub.__dict__
+            out.append(
+                (len(d["_parameters"]), len(d["_buffers"]), len(d["_modules"]), d["training"])
+            )
+    for opt in roots.optimizer:
+        out.append((len(opt.param_groups), len(opt.state)))
+        for st in opt.state.values():
+            out.append(len(st))
+            out.extend(v for v in st.values() if not isinstance(v, Tensor))
+        traced = _traced_keys(opt)
+        for group in opt.param_groups:
+            out.append(len(group["params"]))
+            for k, v in group.items():
+                if k in traced and _is_number_like(v):
+                    out.append(_hyper_zero(v))
+                elif k != "params" and k != "param_names":
+                    out.append(v)
+    for sc in roots.scaler:
+        out.append(sc._enabled)
+    return tuple(out)
+
+
+def _submodules(mod: Any) -> list[Any]:
+    """Every submodule of ``mod`` (itself first), without the names (cached per structure)."""
+    out = [mod]
+    stack = [mod]
+    while stack:
+        m = stack.pop()
+        for child in m.__dict__["_modules"].values():
+            if child is not None:
+                out.append(child)
+                stack.append(child)
+    return out
+
+
+def _traced_keys(opt: Any) -> tuple[str, ...]:
+    return _traced_of(type(opt))
+
+
+@functools.cache
+def _traced_of(cls: type) -> tuple[str, ...]:
+    from compat.optim.optimizer import _FxOptimizer
+
+    return cls._traced if issubclass(cls, _FxOptimizer) else ()
+
+
+def _hyper_zero(value: Any) -> bool:
+    if isinstance(value, tuple | list):
+        return False
+    return not isinstance(value, Tensor) and float(value) == 0.0
+
+
+def _group_static(opt: Any, group: dict[str, Any]) -> Any:
+    """A group's options that are compile-time constants (traced ones: only their zero-ness)."""
+    traced = _traced_keys(opt)
+    out = []
+    for k, v in group.items():
+        if k in ("params", "param_names"):
+            continue
+        if k in traced and _is_number_like(v):
+            out.append((k, "zero" if _hyper_zero(v) else "traced"))
+        else:
+            out.append((k, _freeze_value(v)))
+    return tuple(out)
+
+
+def _is_number_like(v: Any) -> bool:
+    if type(v) is float:
+        return True
+    if isinstance(v, tuple | list):
+        return all(_is_number_like(x) for x in v)
+    return isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+
+
+def _freeze_value(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return ("tensor", tuple(v.shape), str(v.dtype))
+    frozen = _engine._freeze(v)
+    try:
+        hash(frozen)
+    except TypeError:
+        return ("object", id(v))
+    return frozen
+
+
+# --------------------------------------------------------------------------- the program
+
+
+class _Meta:
+    """What a trace learned: the post-call layout of the state and the function's output."""
+
+    def __init__(self) -> None:
+        self.layout: list[tuple[_Slot, str, Any]] = []  # (slot, action, info)
+        self.versions: list[tuple[int, int]] = []  # (storage index, version delta)
+        self.out_tree: Any = None
+        self.out_static: list[tuple[int, Any]] = []
+        self.out_tensor_flags: list[bool] = []
+        self.hyper_writes: list[tuple[Any, str, Any]] = []  # (group, key, constant or index)
+        self.draws: list[int] = []
+        self.sched_calls: list[tuple[Any, Any, Any]] = []  # (sched, treedef, leaves spec)
+        self.n_out = 0
+
+
+def _hyper_inputs(roots: _Roots) -> tuple[list[tuple[Any, str]], list[Any]]:
+    """The traced hyperparameters: ``(group, key)`` places and their float64 values."""
+    places, values = [], []
+    for opt in roots.optimizer:
+        traced = _traced_keys(opt)
+        for group in opt.param_groups:
+            for k in traced:
+                v = group.get(k)
+                if v is None or not _is_number_like(v) or _hyper_zero(v):
+                    continue
+                places.append((group, k))
+                values.append(
+                    tuple(np.float64(x) for x in v)
+                    if isinstance(v, tuple | list)
+                    else np.float64(v)
+                )
+    return places, values
+
+
+def _rng_inputs(roots: _Roots) -> list[Any]:
+    words = []
+    for gen in roots.generator:
+        if gen._on_device is None:
+            gen._on_device = (
+                jax.device_put(_random._words(gen._seed)),
+                jax.device_put(_random._words(gen._counter)),
+            )
+        words.append(gen._on_device)
+    return words
+
+
+class _Snapshot:
+    """Everything a trace may change on the Python side, to roll it back afterwards."""
+
+    def __init__(self, slots: list[_Slot], storages: list[Any], roots: _Roots) -> None:
+        self.objects = [(s, s.get()) for s in slots if s.kind != "fixed"]
+        self.storages = [(st, st.value, st.version) for st in storages]
+        self.opt_state = [
+            (opt, [(p, st, dict(st)) for p, st in opt.state.items()]) for opt in roots.optimizer
+        ]
+        self.groups = [
+            (group, dict(group)) for opt in roots.optimizer for group in opt.param_groups
+        ]
+        self.scalers = [
+            (
+                sc,
+                dict(sc.__dict__),
+                [(d, dict(d)) for d in sc.__dict__.values() if isinstance(d, dict)],
+            )
+            for sc in roots.scaler
+        ]
+        self.modules = [
+            (sub, dict(sub.__dict__)) for mod in roots.module for _, sub in mod.named_modules()
+        ]
+        self.grads = [(t, t.grad, t.grad_fn, t._requires_grad) for t in roots.tensor]
+
+    def restore(self) -> None:
+        for sub, d in self.modules:
+            sub.__dict__.clear()
+            sub.__dict__.update(d)
+        for sc, d, inner in self.scalers:
+            sc.__dict__.clear()
+            sc.__dict__.update(d)
+            for table, contents in inner:
+                table.clear()
+                table.update(contents)
+        for group, d in self.groups:
+            group.clear()
+            group.update(d)
+        for opt, state in self.opt_state:
+            opt.state.clear()
+            for p, st, contents in state:
+                st.clear()
+                st.update(contents)
+                opt.state[p] = st
+        for slot, obj in self.objects:
+            if slot.kind == "state":
+                if obj is not None:
+                    slot.set(obj)
+            elif slot.get() is not obj:
+                slot.set(obj)
+        for st, value, version in self.storages:
+            st.value = value
+            st.version = version
+        for t, g, fn, rg in self.grads:
+            t.grad, t.grad_fn, t._requires_grad = g, fn, rg
+
+
+class _Interceptors:
+    """Instance-level stand-ins installed on the step's objects for the length of a trace.
+
+    The generators draw from traced counters, schedulers' ``step`` is recorded (replayed
+    eagerly after the call), ``GradScaler.step`` skips by ``where``.
+    """
+
+    def __init__(self, roots: _Roots, rng: list[Any], meta: _Meta) -> None:
+        self.roots = roots
+        self.rng = rng
+        self.meta = meta
+        self.words = [w for _, w in rng]
+        self.draws = [0] * len(rng)
+        self.sched_calls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+        self.handles: list[Any] = []
+        self.order_error: str | None = None
+
+    def __enter__(self) -> _Interceptors:
+        _TRACING[0] += 1
+        for i, gen in enumerate(self.roots.generator):
+            gen.__dict__["_next_key"] = functools.partial(self._next_key, i)
+        for sched in self.roots.scheduler:
+            sched.__dict__["step"] = functools.partial(self._sched_step, sched)
+        for scaler in self.roots.scaler:
+            scaler.__dict__["step"] = functools.partial(self._scaler_step, scaler)
+        for opt in self.roots.optimizer:
+            self.handles.append(opt.register_step_pre_hook(self._opt_pre_hook))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _TRACING[0] -= 1
+        for obj in (*self.roots.generator, *self.roots.scheduler):
+            obj.__dict__.pop("_next_key", None)
+            obj.__dict__.pop("step", None)
+        for scaler in self.roots.scaler:
+            scaler.__dict__.pop("step", None)
+        for h in self.handles:
+            h.remove()
+
+    def _next_key(self, i: int) -> Any:
+        key, self.words[i] = _random._step(self.rng[i][0], self.words[i])
+        self.draws[i] += 1
+        return key
+
+    def _sched_step(self, sched: Any, *args: Any, **kwargs: Any) -> None:
+        self.sched_calls.append((sched, args, kwargs))
+
+    def _opt_pre_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
+        for sched, _, _ in self.sched_calls:
+            if getattr(sched, "optimizer", None) is opt:
+                self.order_error = (
+                    f"{type(opt).__name__}.step() is called after "
+                    f"{type(sched).__name__}.step() in the step: compat.compile replays "
+                    "scheduler steps eagerly after the compiled call, so they must come after "
+                    "optimizer.step() (torch also expects that order)"
+                )
+
+    def _scaler_step(self, scaler: Any, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+        from compat.amp.grad_scaler import OptState
+
+        if not scaler._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise OptimizerError("Closure use is not currently supported if GradScaler is enabled.")
+        scaler._check_scale_growth_tracker("step")
+        state = scaler._per_optimizer_states[id(optimizer)]
+        if state["stage"] is OptState.STEPPED:
+            raise OptimizerError("step() has already been called since the last update().")
+        if state["stage"] is OptState.READY:
+            scaler.unscale_(optimizer)
+        if len(state["found_inf_per_device"]) == 0:
+            raise OptimizerError("No inf checks were recorded for this optimizer.")
+        found = jnp.any(jnp.stack([v._value for v in state["found_inf_per_device"].values()]))
+        tensors = [p for g in optimizer.param_groups for p in g["params"]]
+        tensors += [
+            v for st in optimizer.state.values() for v in st.values() if isinstance(v, Tensor)
+        ]
+        before = {id(t._data): (t._data, t._data.value) for t in tensors}
+        retval = optimizer.step(*args, **kwargs)
+        for st, old in before.values():
+            if st.value is not old:
+                st.value = jnp.where(found, old, st.value)
+        state["stage"] = OptState.STEPPED
+        return retval
+
+
+def _storages(slots: list[_Slot]) -> tuple[list[Any], list[Any]]:
+    """Distinct (root) storages of the slots' tensors and per-slot signature descriptors."""
+    storages: list[Any] = []
+    index: dict[int, int] = {}
+    desc: list[Any] = []
+    for s in slots:
+        t = s.get()
+        if not isinstance(t, Tensor):
+            desc.append((s.name, None if t is None else ("object", type(t).__name__)))
+            continue
+        data = t._data
+        st = _views.root_of(data)
+        k = index.get(id(st))
+        if k is None:
+            k = index[id(st)] = len(storages)
+            storages.append(st)
+        v = data.value
+        if st is data:
+            desc.append((s.name, v.shape, v.dtype, t._requires_grad, k))
+        else:
+            desc.append((s.name, v.shape, v.dtype, t._requires_grad, k, st.value.shape))
+    return storages, desc
+
+
+class _Program:
+    """One compiled signature: the jitted program and what its trace learned."""
+
+    def __init__(self, jitted: Any, meta: _Meta, donate: tuple[bool, ...]) -> None:
+        self.jitted = jitted
+        self.meta = meta
+        self.donate = donate
+
+
+class _CompiledFunction:
+    """A function compiled by :func:`compile` (see the module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], fullgraph: bool, backend: Any) -> None:
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._eager_backend = backend == "eager"
+        self._programs: dict[Any, _Program] = {}
+        self._last_key: Any = None
+        self._warm = False
+        self._eager_reason: str | None = None
+        self._compiles = 0
+        self._plan: Any = None
+        self._hyper_cache: tuple[Any, Any] = (None, None)
+        self._plans_seen: list[Any] = []
+        fn_code = fn.__func__ if isinstance(fn, types.MethodType) else fn
+        code = getattr(fn_code, "__code__", None)
+        glb = getattr(fn_code, "__globals__", {})
+        self._global_names = (
+            [n for n in dict.fromkeys(_code_names(code)) if n in glb] if code else []
+        )
+        self._globals = glb
+        self._closure = getattr(fn_code, "__closure__", None) or ()
+        self._bound = getattr(fn, "__self__", None)
+        functools.update_wrapper(self, fn)
+
+    def _guard(self) -> tuple[Any, ...]:
+        """Ids of what discovery starts from: closure cells, named globals, bound object."""
+        glb = self._globals
+        cells = []
+        for c in self._closure:
+            try:
+                cells.append(id(c.cell_contents))
+            except ValueError:
+                cells.append(None)
+        bound = self._bound
+        attrs = getattr(bound, "__dict__", None) if bound is not None else None
+        return (
+            tuple(cells),
+            tuple(id(glb.get(n)) for n in self._global_names),
+            id(bound),
+            tuple(map(id, attrs.values())) if isinstance(attrs, dict) else (),
+        )
+
+    @staticmethod
+    def _arg_ids(arg_tensors: list[Tensor]) -> set[int]:
+        return {id(_views.root_of(t._data)) for t in arg_tensors}
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self._fn, '__qualname__', self._fn)!r}>"
+
+    # -- the call -----------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._eager_backend or self._eager_reason is not None:
+            return self._fn(*args, **kwargs)
+        if not self._warm:
+            # Warm-up: lazily created state (optimizer state, .grad) comes into existence.
+            out = self._fn(*args, **kwargs)
+            self._warm = True
+            return out
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+        arg_tensors = [x for x in leaves if isinstance(x, Tensor)]
+        others = [x for x in leaves if not isinstance(x, Tensor)]
+        guard = (treedef, self._guard(), tuple(map(_ident, others)))
+        cached = self._plan
+        if cached is None or cached[0] != guard:
+            roots = _discover(self._fn, args, kwargs, arg_tensors)
+            cached = self._plan = (guard, roots, None)
+        roots = cached[1]
+        struct = _structure(roots)
+        collected = cached[2]
+        if collected is None or collected[0] != struct:
+            collected = _collect(roots)
+            # A program writes back into the objects it was traced with: other objects of the
+            # same structure get a program of their own.
+            ident = (roots.ids(), struct)
+            known = [i for i, seen in enumerate(self._plans_seen) if seen == ident]
+            plan_id = known[0] if known else len(self._plans_seen)
+            if not known:
+                self._plans_seen.append(ident)
+            collected = (struct, *collected, plan_id)
+            self._plan = (guard, roots, collected)
+        _, slots, static, plan_id = collected
+        if any(len(sc._per_optimizer_states) for sc in roots.scaler):
+            return self._fall_back(
+                "a GradScaler holds unscale_/step bookkeeping from before the call (call "
+                "scaler.update() inside the step)",
+                None,
+                args,
+                kwargs,
+            )
+        slots = slots + [_Slot(f"arg{i}", "fixed", t, None) for i, t in enumerate(arg_tensors)]
+        storages, desc = _storages(slots)
+        places, hyper = _hyper_inputs(roots)
+        # The same hyperparameter values as last call: reuse their device arrays.
+        hkey = tuple(hyper)
+        if self._hyper_cache[0] == hkey:
+            hyper = self._hyper_cache[1]
+        else:
+            hyper = jax.device_put(hyper)
+            self._hyper_cache = (hkey, hyper)
+        rng = _rng_inputs(roots)
+        arg_static = tuple(
+            ("tensor",) if isinstance(x, Tensor) else _freeze_value(x) for x in leaves
+        )
+        # Donate a state value only when its storage is its only holder (a deepcopy of a
+        # model shares its arrays); never the arguments' storages.
+        # Nor gradients: the step usually replaces them (zero_grad sets them to None), and a
+        # donated input that is not written back would have to be copied out again.
+        keep = self._arg_ids(arg_tensors)
+        for s in slots:
+            if s.key == "grad" and isinstance(g := s.get(), Tensor):
+                keep.add(id(_views.root_of(g._data)))
+        donate = tuple(id(st) not in keep and sys.getrefcount(st.value) <= 2 for st in storages)
+        values = [st.value for st in storages]
+        key = (
+            arg_static,
+            plan_id,
+            tuple(desc),
+            tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper),
+            _grad_mode._state.enabled,
+            id(_grad_mode._state.autocast),
+            donate,
+        )
+        program = self._programs.get(key)
+        if program is None:
+            named = {
+                "arguments": (treedef, arg_static),
+                **{d[0]: d[1:] for d in desc},
+                **{s[0]: s[1:] for s in static},
+                "grad mode": _grad_mode._state.enabled,
+                "autocast": id(_grad_mode._state.autocast),
+                "donation": donate,
+            }
+            self._log_recompile(named)
+            try:
+                program = self._trace(
+                    roots, slots, storages, places, hyper, rng, args, kwargs, donate, values
+                )
+            except _GraphBreak as gb:
+                return self._fall_back(str(gb), gb, args, kwargs)
+            self._programs[key] = program
+            self._last_key = named
+            self._compiles += 1
+            counters["compiles"] += 1
+            del values
+            first, program.first_outputs = program.first_outputs, None
+            return self._finish(program, slots, storages, rng, roots, first)
+        kept = [v for v, d in zip(values, donate, strict=True) if not d]
+        given = [v for v, d in zip(values, donate, strict=True) if d]
+        del values
+        outputs = program.jitted(given, kept, hyper, rng)
+        return self._finish(program, slots, storages, rng, roots, outputs)
+
+    def _log_recompile(self, named: dict[str, Any]) -> None:
+        if not _SETTINGS["recompiles"] or self._last_key is None:
+            return
+        old = self._last_key
+        changes = []
+        for k in sorted(set(old) | set(named), key=str):
+            if old.get(k) != named.get(k):
+                before, after = _fmt(old.get(k, "<absent>")), _fmt(named.get(k, "<absent>"))
+                changes.append(f"  - {k}: {before} -> {after}")
+        _LOG.info(
+            "Recompiling function %s because:\n%s",
+            getattr(self._fn, "__qualname__", self._fn),
+            "\n".join(changes[:20]) or "  - (no change found in the signature)",
+        )
+
+    def _fall_back(self, reason: str, exc: BaseException | None, args: Any, kwargs: Any) -> Any:
+        counters["graph_breaks"] += 1
+        name = getattr(self._fn, "__qualname__", repr(self._fn))
+        if self._fullgraph:
+            raise TracingError(
+                f"compat.compile(fullgraph=True): cannot capture {name}: {reason}"
+            ) from exc
+        warnings.warn(
+            f"compat.compile: graph break in {name}: {reason}. The function runs eagerly from "
+            "now on (pass fullgraph=True to make this an error).",
+            UserWarning,
+            stacklevel=3,
+        )
+        self._eager_reason = reason
+        return self._fn(*args, **kwargs)
+
+    # -- tracing ------------------------------------------------------------------------------
+
+    def _trace(
+        self,
+        roots: _Roots,
+        slots: list[_Slot],
+        storages: list[Any],
+        places: list[tuple[Any, str]],
+        hyper: list[Any],
+        rng: list[Any],
+        args: Any,
+        kwargs: Any,
+        donate: tuple[bool, ...],
+        values: list[Any],
+    ) -> _Program:
+        meta = _Meta()
+        fn = self._fn
+        n = len(storages)
+        order = [i for i in range(n) if donate[i]] + [i for i in range(n) if not donate[i]]
+        failure: list[BaseException] = []
+
+        def program(given: list[Any], kept: list[Any], hyper_in: list[Any], rng_in: list[Any]):
+            ins = [None] * n
+            for i, v in zip(order, [*given, *kept], strict=True):
+                ins[i] = v
+            snap = _Snapshot(slots, storages, roots)
+            pre_objects = {s.name: s.get() for s in slots}
+            pre_versions = [st.version for st in storages]
+            try:
+                for k, (st, v) in enumerate(zip(storages, ins, strict=True)):
+                    st.value = v
+                    # A fresh version: views of the storage drop their cached (concrete) values.
+                    st.version = pre_versions[k] = _TRACE_VERSION + k
+                for (group, k), v in zip(places, hyper_in, strict=True):
+                    group[k] = tuple(v) if isinstance(v, tuple | list) else v
+                with _Interceptors(roots, rng_in, meta) as icp:
+                    try:
+                        out = fn(*args, **kwargs)
+                    except _GraphBreak:
+                        raise
+                    except Exception as exc:
+                        read = _value_read(exc)
+                        if read is None:
+                            raise
+                        where, call = _user_line(exc)
+                        raise _GraphBreak(f"{where} ({call}): {_BREAK_FIX}") from exc
+                if icp.order_error:
+                    raise _GraphBreak(icp.order_error)
+                return self._outputs(
+                    meta,
+                    roots,
+                    slots,
+                    storages,
+                    ins,
+                    pre_objects,
+                    pre_versions,
+                    places,
+                    hyper_in,
+                    icp,
+                    out,
+                    donate,
+                )
+            except BaseException as exc:
+                failure.append(exc)
+                raise
+            finally:
+                snap.restore()
+
+        donate_argnums = (0,) if any(donate) else ()
+        jitted = jax.jit(program, donate_argnums=donate_argnums)
+        kept = [v for v, d in zip(values, donate, strict=True) if not d]
+        given = [v for v, d in zip(values, donate, strict=True) if d]
+        try:
+            first = jitted(given, kept, hyper, rng)
+        except Exception:
+            if failure and isinstance(failure[0], _GraphBreak):
+                raise failure[0] from failure[0].__cause__
+            raise
+        prog = _Program(jitted, meta, donate)
+        prog.first_outputs = first  # type: ignore[attr-defined]
+        return prog
+
+    def _outputs(
+        self,
+        meta: _Meta,
+        roots: _Roots,
+        slots: list[_Slot],
+        storages: list[Any],
+        ins: list[Any],
+        pre_objects: dict[str, Any],
+        pre_versions: list[int],
+        places: list[tuple[Any, str]],
+        hyper_in: list[Any],
+        icp: _Interceptors,
+        out: Any,
+        donated: tuple[bool, ...],
+    ) -> Any:
+        """Read the post-trace state into program outputs and ``meta`` (the write-back plan)."""
+        post_slots, _ = _collect(roots)
+        post_slots += [s for s in slots if s.name.startswith("arg")]
+        storage_index = {id(st): i for i, st in enumerate(storages)}
+        written: set[int] = set()
+        outs: list[Any] = []
+        out_of_storage: dict[int, int] = {}
+        for s in post_slots:
+            t = s.get()
+            pre = pre_objects.get(s.name)
+            if t is None:
+                if pre is not None:
+                    meta.layout.append((s, "none", None))
+                continue
+            if not isinstance(t, Tensor):
+                continue
+            st = _views.root_of(t._data)
+            k = storage_index.get(id(st))
+            if t is pre and k is not None:
+                if k in written:
+                    continue
+                written.add(k)
+                if st.value is ins[k] and st.version == pre_versions[k] and not donated[k]:
+                    continue
+                meta.layout.append((None, "storage", (k, len(outs), st.version - pre_versions[k])))
+                outs.append(st.value)
+                continue
+            j = out_of_storage.get(id(t._data))
+            if j is None:
+                j = out_of_storage[id(t._data)] = len(outs)
+                outs.append(t._value)
+            meta.layout.append((s, "new", (j, t._requires_grad)))
+        for k, st in enumerate(storages):
+            if donated[k] and k not in written:  # a donated input must come back
+                meta.layout.append((None, "storage", (k, len(outs), st.version - pre_versions[k])))
+                outs.append(st.value)
+        for (group, k), v in zip(places, hyper_in, strict=True):
+            now = group[k]
+            if now is v or (isinstance(v, tuple | list) and tuple(now) == tuple(v)):
+                continue
+            if isinstance(now, jax.core.Tracer):
+                meta.hyper_writes.append((group, k, ("out", len(outs))))
+                outs.append(now)
+            else:
+                meta.hyper_writes.append((group, k, ("const", now)))
+        # The function's own output: tensors become outputs, the rest is static.
+        leaves, tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
+        meta.out_tree = tree
+        out_values = []
+        for i, leaf in enumerate(leaves):
+            if isinstance(leaf, Tensor):
+                if leaf.grad_fn is not None and not _backpropagated(leaf.grad_fn):
+                    raise _GraphBreak(
+                        "it returns a tensor that requires grad and was not backpropagated "
+                        "inside the step (compiled functions return detached tensors): call "
+                        "backward() inside the step, or compile the model instead "
+                        "(compat.compile(model))"
+                    )
+                out_values.append(leaf._value)
+            elif isinstance(leaf, jax.core.Tracer):
+                out_values.append(leaf)
+            else:
+                meta.out_static.append((i, leaf))
+        meta.out_tensor_flags = [isinstance(x, Tensor) for x in leaves]
+        # Scheduler calls, replayed eagerly after the call (tensor arguments become outputs).
+        sched_args = []
+        for sched, a, kw in icp.sched_calls:
+            sleaves, stree = jax.tree_util.tree_flatten((a, kw), is_leaf=_is_tensor)
+            spec = []
+            for x in sleaves:
+                if isinstance(x, Tensor):
+                    spec.append(("t", len(sched_args)))
+                    sched_args.append(x._value)
+                else:
+                    spec.append(("c", x))
+            meta.sched_calls.append((sched, stree, spec))
+        meta.draws = list(icp.draws)
+        meta.n_out = len(outs)
+        return outs, out_values, sched_args, icp.words
+
+    # -- write-back ---------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        program: _Program,
+        slots: list[_Slot],
+        storages: list[Any],
+        rng: list[Any],
+        roots: _Roots,
+        outputs: Any,
+    ) -> Any:
+        meta = program.meta
+        outs, out_values, sched_args, words = outputs
+        for slot, action, info in meta.layout:
+            if action == "none":
+                slot.set(None)
+            elif action == "storage":
+                k, j, delta = info
+                st = storages[k]
+                st.value = outs[j]
+                st.version += delta
+            else:
+                j, requires_grad = info
+                slot.set(Tensor._wrap(outs[j], requires_grad=requires_grad))
+        for group, k, (kind, v) in meta.hyper_writes:
+            group[k] = float(outs[v]) if kind == "out" else v
+        for gen, (seed_words, _), n, w in zip(roots.generator, rng, meta.draws, words, strict=True):
+            if n:
+                gen._counter = (gen._counter + n) & ((1 << 64) - 1)
+                gen._on_device = (seed_words, w)
+        for sched, stree, spec in meta.sched_calls:
+            leaves = [Tensor._wrap(sched_args[v]) if kind == "t" else v for kind, v in spec]
+            a, kw = jax.tree_util.tree_unflatten(stree, leaves)
+            sched.step(*a, **kw)
+        leaves: list[Any] = []
+        it = iter(out_values)
+        static = dict(meta.out_static)
+        for i, is_tensor in enumerate(meta.out_tensor_flags):
+            if is_tensor:
+                leaves.append(Tensor._wrap(next(it)))
+            elif i in static:
+                leaves.append(static[i])
+            else:
+                leaves.append(next(it))
+        return jax.tree_util.tree_unflatten(meta.out_tree, leaves)
+
+
+def _backpropagated(node: Any) -> bool:
+    """Whether a backward ran through the graph behind ``node`` (a node of it was released).
+
+    A step returning its (backpropagated) loss, or a sum of such losses, is fine; a function
+    returning a fresh forward result expects a backward after the call, which a compiled
+    function cannot give.
+    """
+    stack, seen = [node], set()
+    while stack and len(seen) < 10000:
+        n = stack.pop()
+        if id(n) in seen or not isinstance(n, _engine.Node):
+            continue
+        seen.add(id(n))
+        if n.released:
+            return True
+        stack.extend(n.saved[i].grad_fn for i in n.diff if n.saved[i].grad_fn is not None)
+    return False
+
+
+def _ident(obj: Any) -> Any:
+    """What discovery's cache checks of an argument: its id, and its attributes' ids."""
+    attrs = getattr(obj, "__dict__", None)
+    if isinstance(attrs, dict) and not isinstance(obj, Module):
+        return (id(obj), tuple(map(id, attrs.values())))
+    return id(obj)
+
+
+def _fmt(value: Any) -> str:
+    """A signature entry for the recompile log (dtypes by name)."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    if isinstance(value, np.dtype):
+        return value.name
+    return str(value)
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _shape_of(v: Any) -> Any:
+    return tuple(0 for _ in v) if isinstance(v, tuple) else 0
+
+
+# --------------------------------------------------------------------------- modules
+
+
+class _CompiledForward:
+    """A module's forward as one engine op over (parameters, buffers, inputs, RNG counter)."""
+
+    def __init__(self, module: Any, fullgraph: bool) -> None:
+        self.module = module
+        self.fullgraph = fullgraph
+        self.meta: dict[Any, Any] = {}
+        self.eager_reason: str | None = None
+        self.op = self._make_op()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _CompiledForward:
+        # The op closes over the module: a copy gets its own op over the copied module.
+        return _CompiledForward(copy.deepcopy(self.module, memo), self.fullgraph)
+
+    def _make_op(self) -> Callable[..., Any]:
+        module = self.module
+        metas = self.meta
+
+        def compiled_forward(*arrays: Any, spec: Any) -> Any:
+            names, n_params, n_buffers, treedef, arg_static, _ = spec
+            n_state = n_params + n_buffers
+            state, rest = arrays[:n_state], arrays[n_state:]
+            seed_words, words = rest[-2], rest[-1]
+            inputs = iter(rest[:-2])
+            leaves = [Tensor._wrap(next(inputs)) if s == ("tensor",) else s for s in arg_static]
+            args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
+            from compat.func import _reparametrized
+
+            values = {name: Tensor._wrap(v) for name, v in zip(names, state, strict=True)}
+            originals = dict(values)
+            gen = _random.default_generator
+            box = [words, 0]
+
+            def next_key() -> Any:
+                key, box[0] = _random._step(seed_words, box[0])
+                box[1] += 1
+                return key
+
+            gen.__dict__["_next_key"] = next_key
+            try:
+                with (
+                    _grad_mode.no_grad(),
+                    _reparametrized("compile", module, values, True, False) as placed,
+                ):
+                    out = module(*args, **kwargs)
+            finally:
+                gen.__dict__.pop("_next_key", None)
+            out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
+            flags = [isinstance(x, Tensor) for x in out_leaves]
+            static_out = [None if f else x for x, f in zip(out_leaves, flags, strict=True)]
+            new_buffers = tuple(placed[name]._value for name in names[n_params:])
+            changed = tuple(
+                placed[name] is not originals[name]
+                or placed[name]._value is not state[n_params + i]
+                for i, name in enumerate(names[n_params:])
+            )
+            key = (spec, tuple((a.shape, str(a.dtype)) for a in arrays))
+            metas[key] = (out_tree, flags, static_out, box[1], changed)
+            return (
+                tuple(x._value for x, f in zip(out_leaves, flags, strict=True) if f),
+                new_buffers,
+                box[0],
+            )
+
+        return compiled_forward
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        module = self.module
+        if self.eager_reason is not None or _TRACING[0]:
+            return module(*args, **kwargs)
+        params = list(module.named_parameters())
+        buffers = list(module.named_buffers())
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+        arg_tensors = [x for x in leaves if isinstance(x, Tensor)]
+        arg_static = tuple(
+            ("tensor",) if isinstance(x, Tensor) else _freeze_value(x) for x in leaves
+        )
+        names = tuple(n for n, _ in params) + tuple(n for n, _ in buffers)
+        training = tuple(m.training for _, m in module.named_modules())
+        spec = (names, len(params), len(buffers), treedef, arg_static, training)
+        gen = _random.default_generator
+        ((seed_words, words),) = _rng_inputs(_Roots())
+        tensors = [t for _, t in params] + [t for _, t in buffers] + arg_tensors
+        try:
+            hash(spec)
+            result = _engine.apply(self.op, *tensors, seed_words, words, spec=spec)
+        except Exception as exc:  # graph breaks (values read into Python) and unhashables
+            read = _value_read(exc)
+            if read is None and not isinstance(exc, TypeError | _GraphBreak):
+                raise
+            if read is None and isinstance(exc, RusTorchError):
+                raise
+            reason = (
+                f"{_user_line(exc)[0]}: {_BREAK_FIX}"
+                if read is not None
+                else f"an argument cannot be a compile-time constant ({exc})"
+            )
+            counters["graph_breaks"] += 1
+            if self.fullgraph:
+                raise TracingError(
+                    f"compat.compile(fullgraph=True): cannot capture "
+                    f"{type(module).__name__}.forward: {reason}"
+                ) from exc
+            warnings.warn(
+                f"compat.compile: graph break in {type(module).__name__}.forward: {reason}. "
+                "It runs eagerly from now on.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self.eager_reason = reason
+            return module(*args, **kwargs)
+        outs, new_buffers, new_words = result
+        key = (
+            spec,
+            tuple(
+                (a.shape, str(a.dtype)) for a in (*(t._value for t in tensors), seed_words, words)
+            ),
+        )
+        out_tree, flags, static_out, draws, changed = self.meta[key]
+        for (_, buf), new, flag in zip(buffers, new_buffers, changed, strict=True):
+            if flag:
+                buf._data.value = new._value
+                buf._data.version += 1
+        if draws:
+            gen._counter = (gen._counter + draws) & ((1 << 64) - 1)
+            gen._on_device = (seed_words, new_words._value)
+        it = iter(outs)
+        leaves_out = [next(it) if f else s for f, s in zip(flags, static_out, strict=True)]
+        return jax.tree_util.tree_unflatten(out_tree, leaves_out)
+
+
+class OptimizedModule(Module):
+    """What :func:`compile` returns for a module (torch's ``OptimizedModule``).
+
+    It holds the original module as ``_orig_mod`` (so its ``state_dict`` keys start with
+    ``"_orig_mod."``, as torch's), forwards attribute reads to it, and runs its forward as one
+    compiled engine op: ``backward()`` reaches the parameters, BatchNorm buffers update, and
+    dropout draws from the default generator as in eager mode.
+
+    Args:
+        mod: The module to compile.
+        fullgraph: Raise at a graph break instead of running the forward eagerly.
+
+    Example:
+        >>> import compat
+        >>> lin = compat.nn.Linear(2, 1)
+        >>> fast = compat.compile(lin)
+        >>> tuple(fast(compat.ones(3, 2)).shape)
+        (3, 1)
+    """
+
+    def __init__(self, mod: Any, fullgraph: bool = False) -> None:
+        super().__init__()
+        self._orig_mod = mod
+        object.__setattr__(self, "_compat_forward", _CompiledForward(mod, fullgraph))
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the original module's forward as one compiled op.
+
+        Args:
+            *args: The module's positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Returns:
+            What the module's forward returns.
+        """
+        return self.__dict__["_compat_forward"](*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.__dict__["_modules"]["_orig_mod"], name)
+
+
+# --------------------------------------------------------------------------- compile()
+
+_BACKENDS = ("inductor", "eager", "aot_eager", "xla", "openxla", "jax")
+_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def compile(
+    model: Callable[..., Any] | None = None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend: Any = "inductor",
+    mode: str | None = None,
+    options: dict[str, Any] | None = None,
+    disable: bool = False,
+) -> Any:
+    """Compile a training step or a module into one XLA program, as ``torch.compile``.
+
+    Use it as ``compat.compile(fn)``, ``@compat.compile`` or ``@compat.compile(...)``. For a
+    function, the whole step (forward, backward, optimizer and scheduler steps, BatchNorm
+    statistics, dropout, clipping, GradScaler) becomes one jitted program whose state is
+    found automatically and written back after each call (see the module docstring). For a
+    module, it returns an :class:`OptimizedModule` whose forward is one compiled op.
+
+    Args:
+        model: The function or module (None: return a decorator).
+        fullgraph: Raise :class:`~rustorch_fx.errors.TracingError` at a graph break instead
+            of running the function eagerly.
+        dynamic: Accepted for torch's signature; shapes are always specialized (a new shape
+            recompiles).
+        backend: ``"inductor"`` (the default; XLA here) or any name of ``_BACKENDS``;
+            ``"eager"`` runs the function uncompiled; a callable backend is refused.
+        mode: One of torch's modes; all compile the same program here.
+        options: Accepted for torch's signature (a dict; ignored).
+        disable: Return ``model`` unchanged.
+
+    Returns:
+        The compiled callable (or a decorator when ``model`` is None).
+
+    Raises:
+        ArgumentTypeError: If ``model`` is not callable or ``options`` is not a dict.
+        InvalidArgumentError: For an unknown ``backend`` or ``mode``.
+        TracingError: (At call time, with ``fullgraph=True``) for a graph break.
+
+    Example:
+        >>> import compat
+        >>> model = compat.nn.Linear(3, 1)
+        >>> opt = compat.optim.SGD(model.parameters(), lr=0.1)
+        >>> @compat.compile
+        ... def step(x, y):
+        ...     opt.zero_grad()
+        ...     loss = compat.nn.functional.mse_loss(model(x), y)
+        ...     loss.backward()
+        ...     opt.step()
+        ...     return loss
+        >>> x, y = compat.ones(4, 3), compat.zeros(4, 1)
+        >>> losses = [step(x, y).item() for _ in range(3)]
+        >>> losses[2] < losses[0]
+        True
+    """
+    if backend not in _BACKENDS:
+        if callable(backend):
+            raise InvalidArgumentError(
+                "compile: custom backends (callables) are not supported; compat compiles "
+                f"with XLA (backend one of {_BACKENDS})"
+            )
+        raise InvalidArgumentError(
+            f"compile: unknown backend {backend!r} (expected one of {_BACKENDS})"
+        )
+    if mode not in _MODES:
+        raise InvalidArgumentError(f"compile: unknown mode {mode!r} (expected one of {_MODES})")
+    if options is not None and not isinstance(options, dict):
+        raise ArgumentTypeError(f"compile: options must be a dict, got {type(options).__name__}")
+    if not isinstance(fullgraph, bool):
+        raise ArgumentTypeError(f"compile: fullgraph must be a bool, got {fullgraph!r}")
+
+    def wrap(target: Any) -> Any:
+        if disable:
+            return target
+        if isinstance(target, Module):
+            if backend == "eager":
+                return target
+            return OptimizedModule(target, fullgraph)
+        if not callable(target):
+            raise ArgumentTypeError(
+                f"compile: expected a function or a compat.nn.Module, got {type(target).__name__}"
+            )
+        return _CompiledFunction(target, fullgraph, backend)
+
+    if model is None:
+        return wrap
+    return wrap(model)
+
+
+if _SETTINGS["recompiles"]:
+    set_logs()
