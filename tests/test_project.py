@@ -70,15 +70,16 @@ def test_every_public_name_resolves_and_has_a_docstring(module):
         assert doc.strip(), f"{module.__name__}.{name} has an empty docstring"
 
 
-def test_runtime_dependencies_are_the_five_and_flatbuffers():
+def test_runtime_dependencies_are_the_five_flatbuffers_and_isal():
     # flatbuffers: jax.export serializes programs with it but does not depend on it.
+    # isal: CRC-32 at ten times zlib's speed, for checkpoint integrity at torch's throughput.
     # (tomllib is Python 3.11+; the project supports 3.10, so read the list directly)
     text = (ROOT / "pyproject.toml").read_text()
     project = text.split("[project]", 1)[1].split("\n[", 1)[0]
     block = re.search(r"^dependencies\s*=\s*\[(.*?)\]", project, flags=re.DOTALL | re.MULTILINE)
     deps = re.findall(r'"([^"]+)"', block.group(1))
     names = [re.match(r"[A-Za-z0-9_.\-]+", dep).group(0).lower() for dep in deps]
-    assert sorted(names) == ["flatbuffers", "flax", "jax", "jaxlib", "numpy", "optax"]
+    assert sorted(names) == ["flatbuffers", "flax", "isal", "jax", "jaxlib", "numpy", "optax"]
 
 
 _IMPORT_SCRIPT = """

@@ -220,7 +220,7 @@ def _write_checked(
 ) -> None:
     """Write like :func:`write`, with metadata that depends on every tensor's checksum.
 
-    The checksums are computed in a background thread while the data is written (``zlib``
+    The checksums are computed in a background thread while the data is written (CRC-32
     releases the GIL), then the header is written over a placeholder of the same length, so
     checksumming costs almost no extra time. ``metadata_for`` must give metadata of the same
     JSON length whatever the checksums are (fixed-width digits); ``f`` must be seekable.

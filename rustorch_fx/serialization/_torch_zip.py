@@ -49,11 +49,7 @@ import ml_dtypes
 import numpy as np
 
 from rustorch_fx.errors import RusTorchError, SerializationError
-
-try:  # ISA-L's CRC-32 is about ten times faster than zlib's; same results
-    from isal.isal_zlib import crc32 as _crc32
-except ImportError:  # pragma: no cover - isal is optional
-    from zlib import crc32 as _crc32
+from rustorch_fx.serialization._crc import crc32 as _crc32
 
 __all__ = [
     "DTYPE_NAMES",

@@ -19,7 +19,6 @@ import collections
 import json
 import os
 import warnings
-import zlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from rustorch_fx.errors import SerializationError
 from rustorch_fx.serialization._atomic import atomic_write
+from rustorch_fx.serialization._crc import crc32
 from rustorch_fx.serialization._safetensors import (
     _host_arrays,
     _read,
@@ -264,12 +264,12 @@ def _flat_saved(node: Any, parts: tuple[str, ...], out: dict[str, Any]) -> None:
 def _crc(arr: np.ndarray) -> int:
     if arr.nbytes == 0:
         return 0
-    return zlib.crc32(memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)))
+    return crc32(memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)))
 
 
 def _header_digest(payload: str, user: Mapping[str, str]) -> str:
     blob = payload + "\0" + json.dumps(sorted(user.items()), ensure_ascii=False)
-    return f"{zlib.crc32(blob.encode('utf-8')):08x}"
+    return f"{crc32(blob.encode('utf-8')):08x}"
 
 
 # ----------------------------------------------------------------------------- save
