@@ -93,6 +93,17 @@ def x64_mode(enabled: bool) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _jax_mode_per_module(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The same mode as :func:`_jax_mode_per_layer` while a module's own fixtures are built.
+
+    Module-scoped fixtures are set up before function-scoped ones, so without this they would
+    see whatever mode the previous test file on the same worker left.
+    """
+    with x64_mode(request.node.path.name.startswith("test_compat")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _jax_mode_per_layer(request: pytest.FixtureRequest) -> Iterator[None]:
     """rustorch_fx tests run in JAX's default 32-bit mode, compat tests in 64-bit mode.

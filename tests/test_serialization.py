@@ -198,8 +198,9 @@ class Pair(NamedTuple):
     second: int
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tree():
+    # function-scoped: built after conftest's autouse fixture has set this file's x32 mode
     params = {"dense": {"kernel": jnp.arange(12.0).reshape(3, 4), "bias": jnp.zeros(4)}}
     return {
         "params": params,
