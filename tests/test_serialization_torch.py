@@ -341,3 +341,33 @@ def test_zip64_records_read_back_here_and_in_torch(tmp_path, monkeypatch) -> Non
     loaded = torch.load(path, weights_only=True)
     np.testing.assert_array_equal(loaded["a"].numpy(), arr)
     assert loaded["b"].requires_grad
+
+
+def test_reading_torch_files_needs_no_torch(tmp_path) -> None:
+    # A fresh interpreter where `import torch` fails reads a torch.save file, both through
+    # rustorch_fx.serialization.load_torch and through compat.load.
+    import subprocess
+    import sys
+
+    model = torch.nn.Linear(3, 2)
+    path = tmp_path / "linear.pt"
+    torch.save({"model": model.state_dict(), "epoch": 4}, path)
+    expected = model.weight.detach().numpy().tolist()
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import numpy as np\n"
+        "from rustorch_fx.serialization import load_torch\n"
+        f"state = load_torch({str(path)!r})\n"
+        "assert state['epoch'] == 4\n"
+        f"np.testing.assert_array_equal(state['model']['weight'], np.float32({expected!r}))\n"
+        "import compat\n"
+        f"ckpt = compat.load({str(path)!r})\n"
+        "assert isinstance(ckpt['model']['bias'], compat.Tensor)\n"
+        "assert 'torch' not in {m.split('.')[0] for m in sys.modules if sys.modules[m]}\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
