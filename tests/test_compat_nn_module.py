@@ -765,3 +765,20 @@ def test_flatten_unflatten_match_torch(rng):
         nn.Unflatten("a", (1,))
     with pytest.raises(ArgumentTypeError, match="unflattened_size must be a tuple or list of ints"):
         nn.Unflatten(1, 3)
+
+
+def test_hook_handle_survives_deepcopy_and_pickle():
+    m = compat.nn.Linear(2, 2)
+    m.handle = m.register_forward_hook(_noop_hook)
+    twin = copy.deepcopy(m)
+    assert twin.handle.hooks_dict_ref() is twin._forward_hooks
+    twin.handle.remove()  # removes the copy's hook only
+    assert not twin._forward_hooks and len(m._forward_hooks) == 1
+    restored = pickle.loads(pickle.dumps(m.handle))
+    assert restored.id == m.handle.id
+    restored.remove()  # its table is gone with the pickle: nothing happens
+    assert len(m._forward_hooks) == 1
+
+
+def _noop_hook(module, args, output):
+    return None

@@ -2,6 +2,16 @@
 
 from compat.nn import functional, init, modules, utils
 from compat.nn.modules import *  # noqa: F403
-from compat.nn.parameter import Buffer, Parameter
+from compat.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["Buffer", "Parameter", "functional", "init", "modules", "utils", *modules.__all__]
+__all__ = [
+    "Buffer",
+    "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "functional",
+    "init",
+    "modules",
+    "utils",
+    *modules.__all__,
+]

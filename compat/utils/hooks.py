@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 __all__ = ["RemovableHandle"]
@@ -46,6 +47,17 @@ class RemovableHandle:
             extra = ref()
             if extra is not None:
                 extra.pop(self.id, None)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickle and deepcopy keep the hook tables themselves (weak references cannot be)."""
+        return (self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        hooks, self.id = state[0], state[1]
+        # a table that no longer exists becomes a dead reference, so remove() does nothing
+        self.hooks_dict_ref = weakref.ref(hooks if hooks is not None else OrderedDict())
+        extras = state[2] if len(state) > 2 else ()
+        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras if d is not None)
 
     def __enter__(self) -> RemovableHandle:
         return self

@@ -16,6 +16,8 @@ from rustorch_fx.nn import (
     _distance,
     _dropout,
     _embedding,
+    _fold,
+    _grid,
     _linear,
     _normalization,
     _pooling,
@@ -30,6 +32,8 @@ from rustorch_fx.nn._conv import *  # noqa: F403
 from rustorch_fx.nn._distance import *  # noqa: F403
 from rustorch_fx.nn._dropout import *  # noqa: F403
 from rustorch_fx.nn._embedding import *  # noqa: F403
+from rustorch_fx.nn._fold import *  # noqa: F403
+from rustorch_fx.nn._grid import *  # noqa: F403
 from rustorch_fx.nn._linear import *  # noqa: F403
 from rustorch_fx.nn._normalization import *  # noqa: F403
 from rustorch_fx.nn._pooling import *  # noqa: F403
@@ -43,6 +47,8 @@ __all__ = [
     *_linear.__all__,
     *_conv.__all__,
     *_pooling.__all__,
+    *_fold.__all__,
+    *_grid.__all__,
     *_vision.__all__,
     *_normalization.__all__,
     *_dropout.__all__,

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -37,8 +38,14 @@ from jax import lax
 
 from rustorch_fx import _dtypes
 from rustorch_fx._boundary import boundary
-from rustorch_fx._checks import as_array, is_int
-from rustorch_fx.errors import ArgumentTypeError, DTypeError, InvalidArgumentError, ShapeError
+from rustorch_fx._checks import as_array, is_int, is_tracer
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    DTypeError,
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    ShapeError,
+)
 from rustorch_fx.nn._conv import _batched, _ntuple, _positive
 
 __all__ = [
@@ -51,12 +58,18 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
+    "cross_map_lrn2d",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
 ]
 
 
@@ -875,3 +888,545 @@ def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = Fal
         (2, 3, 4, 4, 4)
     """
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+# --------------------------------------------------------------------------------------------
+# Max unpooling.
+# --------------------------------------------------------------------------------------------
+
+
+def _unpool_size(
+    op: str, x: jax.Array, nd: int, kernel_size: Any, stride: Any, padding: Any, output_size: Any
+) -> tuple[int, ...]:
+    """Torch's ``_unpool_output_size``: the default size or a checked ``output_size``."""
+    k = _ntuple(op, "kernel_size", kernel_size, nd)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else None
+    s = s or _ntuple(op, "stride", stride, nd)
+    p = _ntuple(op, "padding", padding, nd)
+    _positive(op, "kernel_size", k)
+    _positive(op, "stride", s)
+    default = tuple(
+        (n - 1) * si + ki - 2 * pi for n, ki, si, pi in zip(x.shape[2:], k, s, p, strict=True)
+    )
+    if output_size is None:
+        size = default
+    else:
+        given = (output_size,) if is_int(output_size) else tuple(output_size)
+        if len(given) == nd + 2:
+            given = given[2:]
+        if len(given) != nd or not all(is_int(v) for v in given):
+            raise InvalidArgumentError(
+                f"{op}: output_size should be a sequence containing {nd} or {nd + 2} integers, "
+                f"got {output_size!r}"
+            )
+        size = tuple(int(v) for v in given)
+        for i, (o, dflt, si) in enumerate(zip(size, default, s, strict=True)):
+            if not dflt - si < o < dflt + si:
+                raise InvalidArgumentError(
+                    f'{op}: invalid output_size "{list(size)}" (dim {i} must be between '
+                    f"{dflt - si} and {dflt + si})"
+                )
+    if any(o < 1 for o in size):
+        raise ShapeError(f"{op}: the output size {size} must be positive")
+    return size
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _scatter_max(x: jax.Array, idx: jax.Array, volume: int) -> jax.Array:
+    """``[N, C, V]`` zeros with ``x[n, c, i]`` written at ``idx[n, c, i]`` (out of range: dropped)."""
+    n, c = x.shape[:2]
+    out = jnp.zeros((n, c, volume), x.dtype)
+    rows = jnp.arange(n)[:, None, None]
+    chans = jnp.arange(c)[None, :, None]
+    return out.at[rows, chans, idx].set(x, mode="drop")
+
+
+def _scatter_max_fwd(x: jax.Array, idx: jax.Array, volume: int) -> tuple[jax.Array, jax.Array]:
+    return _scatter_max(x, idx, volume), idx
+
+
+def _scatter_max_bwd(volume: int, idx: jax.Array, g: jax.Array) -> tuple[jax.Array, np.ndarray]:
+    # torch's backward: each input reads the output gradient at its index (duplicates included).
+    valid = (idx >= 0) & (idx < volume)
+    grad = jnp.take_along_axis(g, jnp.clip(idx, 0, volume - 1), axis=-1)
+    grad = jnp.where(valid, grad, jnp.zeros((), g.dtype))
+    return grad, np.zeros(idx.shape, dtype=jax.dtypes.float0)
+
+
+_scatter_max.defvjp(_scatter_max_fwd, _scatter_max_bwd)
+
+
+def _max_unpool(
+    op: str,
+    nd: int,
+    input: Any,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    output_size: Any,
+) -> jax.Array:
+    x, unbatched = _pool_input(op, input, nd, integers=True)
+    idx = as_array(op, "indices", indices)
+    if _dtypes.category(idx.dtype) != 1:
+        raise DTypeError(
+            f"{op}: elements in indices should be an integer type, got {np.dtype(idx.dtype).name}"
+        )
+    if unbatched:
+        idx = idx[None] if idx.ndim == nd + 1 else idx
+    if tuple(idx.shape) != tuple(x.shape):
+        raise ShapeError(
+            f"{op}: expected indices of the same shape as the input {tuple(x.shape)}, got "
+            f"{tuple(idx.shape)}"
+        )
+    size = _unpool_size(op, x, nd, kernel_size, stride, padding, output_size)
+    volume = math.prod(size)
+    if not is_tracer(idx) and idx.size:
+        values = np.asarray(idx)
+        bad = values[(values < 0) | (values >= volume)]
+        if bad.size:
+            raise IndexOutOfRangeError(
+                f"{op}: found an invalid max index: {int(bad.reshape(-1)[0])} (the output "
+                f"volumes are of size {'x'.join(map(str, size))})"
+            )
+    n, c = x.shape[:2]
+    flat = _scatter_max(x.reshape(n, c, -1), idx.reshape(n, c, -1), volume)
+    return _finish(flat.reshape((n, c, *size)), unbatched)
+
+
+@boundary("max_unpool1d")
+def max_unpool1d(
+    input: Any,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> jax.Array:
+    """Partial inverse of :func:`max_pool1d` (``torch.nn.functional.max_unpool1d``).
+
+    Writes each value of ``input`` at its flat index ``indices`` in a zero output; the gradient
+    of each input is the output gradient read back at its index, as in torch.
+
+    Args:
+        input: ``[N, C, L]`` or unbatched ``[C, L]``, the pooled values.
+        indices: Integer array of ``input``'s shape, from ``max_pool1d(return_indices=True)``.
+        kernel_size: The pooling window, an int or a 1-tuple.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The output length (``[L]`` or ``[N, C, L]``); by default
+            ``(L_in - 1) * stride + kernel_size - 2 * padding``; must lie strictly within
+            ``stride`` of that default.
+
+    Returns:
+        ``[N, C, L_out]`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For a concrete index outside the output (under ``jax.jit`` such
+            an index is dropped instead).
+        InvalidArgumentError: For a bad ``output_size`` or non-positive kernel/stride.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+
+    Example:
+        >>> v, i = max_pool1d(jnp.arange(4.0).reshape(1, 1, 4), 2, return_indices=True)
+        >>> max_unpool1d(v, i, 2)
+        Array([[[0., 1., 0., 3.]]], dtype=float32)
+    """
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+@boundary("max_unpool2d")
+def max_unpool2d(
+    input: Any,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> jax.Array:
+    """Partial inverse of :func:`max_pool2d` (``torch.nn.functional.max_unpool2d``).
+
+    Writes each value of ``input`` at its flat index ``h * W + w`` in a zero output; the
+    gradient of each input is the output gradient read back at its index, as in torch.
+
+    Args:
+        input: ``[N, C, H, W]`` or unbatched ``[C, H, W]``, the pooled values.
+        indices: Integer array of ``input``'s shape, from ``max_pool2d(return_indices=True)``.
+        kernel_size: The pooling window, an int or a pair.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The spatial output size (``[H, W]`` or ``[N, C, H, W]``); by default
+            ``(in - 1) * stride + kernel_size - 2 * padding`` per dim.
+
+    Returns:
+        ``[N, C, H_out, W_out]`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For a concrete index outside the output (under ``jax.jit`` such
+            an index is dropped instead).
+        InvalidArgumentError: For a bad ``output_size`` or non-positive kernel/stride.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+
+    Example:
+        >>> v, i = max_pool2d(jnp.ones((1, 1, 4, 4)), 2, return_indices=True)
+        >>> max_unpool2d(v, i, 2).shape
+        (1, 1, 4, 4)
+    """
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+@boundary("max_unpool3d")
+def max_unpool3d(
+    input: Any,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> jax.Array:
+    """Partial inverse of :func:`max_pool3d` (``torch.nn.functional.max_unpool3d``).
+
+    Writes each value of ``input`` at its flat index ``(d * H + h) * W + w`` in a zero output;
+    the gradient of each input is the output gradient read back at its index, as in torch.
+
+    Args:
+        input: ``[N, C, D, H, W]`` or unbatched ``[C, D, H, W]``, the pooled values.
+        indices: Integer array of ``input``'s shape, from ``max_pool3d(return_indices=True)``.
+        kernel_size: The pooling window, an int or a tuple of 3 ints.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The spatial output size (3 or 5 ints); by default
+            ``(in - 1) * stride + kernel_size - 2 * padding`` per dim.
+
+    Returns:
+        ``[N, C, D_out, H_out, W_out]`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For a concrete index outside the output (under ``jax.jit`` such
+            an index is dropped instead).
+        InvalidArgumentError: For a bad ``output_size`` or non-positive kernel/stride.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+
+    Example:
+        >>> v, i = max_pool3d(jnp.ones((1, 1, 4, 4, 4)), 2, return_indices=True)
+        >>> max_unpool3d(v, i, 2).shape
+        (1, 1, 4, 4, 4)
+    """
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# --------------------------------------------------------------------------------------------
+# Fractional max pooling.
+# --------------------------------------------------------------------------------------------
+
+
+def _fractional_size(
+    op: str, x: jax.Array, nd: int, k: tuple[int, ...], output_size: Any, output_ratio: Any
+) -> tuple[int, ...]:
+    spatial = tuple(x.shape[2:])
+    if output_size is not None:
+        out = _ntuple(op, "output_size", output_size, nd)
+    elif output_ratio is not None:
+        ratios = (
+            (output_ratio,) * nd if not isinstance(output_ratio, (list, tuple)) else output_ratio
+        )
+        if len(ratios) == 1:
+            ratios = tuple(ratios) * nd
+        if len(ratios) != nd or not all(isinstance(r, (int, float)) and 0 < r < 1 for r in ratios):
+            raise InvalidArgumentError(
+                f"{op}: output_ratio must be a number or {nd} numbers in (0, 1), got {output_ratio!r}"
+            )
+        out = tuple(int(n * r) for n, r in zip(spatial, ratios, strict=True))
+    else:
+        raise InvalidArgumentError(
+            f"{op} requires specifying either an output_size or an output_ratio"
+        )
+    names = ("time", "height", "width")[3 - nd :]
+    for name, o, ki, n in zip(names, out, k, spatial, strict=True):
+        if o < 1:
+            raise InvalidArgumentError(f"{op}: output {name} must be positive, got {o}")
+        if o + ki - 1 > n:
+            raise ShapeError(
+                f"{op}: pool {name} {ki} too large relative to input {name} {n} (output {name} {o})"
+            )
+    return out
+
+
+def _fractional_starts(u: jax.Array, n: int, o: int, k: int) -> jax.Array:
+    """Torch's ``generate_intervals``: window starts ``[..., o]`` from samples ``u`` ``[...]``."""
+    if o == 1:
+        return jnp.full((*u.shape, 1), n - k, jnp.int32)
+    alpha = jnp.asarray((n - k) / (o - 1), u.dtype)
+    i = jnp.arange(o - 1, dtype=u.dtype)
+    starts = jnp.floor((i + u[..., None]) * alpha) - jnp.floor(u[..., None] * alpha)
+    last = jnp.full((*u.shape, 1), n - k, jnp.int32)
+    return jnp.concatenate([starts.astype(jnp.int32), last], axis=-1)
+
+
+def _fractional_max_pool(
+    op: str,
+    nd: int,
+    input: Any,
+    kernel_size: Any,
+    output_size: Any,
+    output_ratio: Any,
+    return_indices: bool,
+    random_samples: Any,
+    key: Any,
+) -> Any:
+    x, unbatched = _pool_input(op, input, nd)
+    k = _ntuple(op, "kernel_size", kernel_size, nd)
+    _positive(op, "kernel_size", k)
+    out = _fractional_size(op, x, nd, k, output_size, output_ratio)
+    n, c = x.shape[:2]
+    if random_samples is None:
+        if key is None:
+            raise InvalidArgumentError(
+                f"{op}: pass _random_samples (shape (N, C, {nd})) or a PRNG key"
+            )
+        samples = jax.random.uniform(key, (n, c, nd), x.dtype)
+    else:
+        samples = as_array(op, "_random_samples", random_samples)
+        if unbatched and samples.ndim == 2:
+            samples = samples[None]
+        if tuple(samples.shape) != (n, c, nd):
+            raise ShapeError(
+                f"{op}: expected _random_samples of shape {(n, c, nd)}, got {tuple(samples.shape)}"
+            )
+        samples = samples.astype(x.dtype)
+    # torch's sample order: (W, H) in 2-d, (T, H, W) in 3-d.
+    order = (1, 0) if nd == 2 else (0, 1, 2)
+    spatial = x.shape[2:]
+    strides = _strides(tuple(spatial))
+    flat = jnp.zeros((n, c, *out, *k), jnp.int32)
+    for d in range(nd):
+        starts = _fractional_starts(samples[..., order[d]], spatial[d], out[d], k[d])
+        pos = starts[..., None] + jnp.arange(k[d], dtype=jnp.int32)  # [N, C, out_d, k_d]
+        shape = [n, c] + [1] * (2 * nd)
+        shape[2 + d], shape[2 + nd + d] = out[d], k[d]
+        flat = flat + (pos * int(strides[d])).reshape(shape)
+    flat = flat.reshape(n, c, -1)
+    windows = jnp.take_along_axis(x.reshape(n, c, -1), flat, axis=2)
+    windows = windows.reshape((n, c, *out, math.prod(k)))
+    value, idx = _select_max(windows)
+    if not return_indices:
+        return _finish(value, unbatched)
+    indices = jnp.take_along_axis(flat.reshape(n, c, *out, math.prod(k)), idx[..., None], axis=-1)[
+        ..., 0
+    ]
+    return _finish((value, indices), unbatched)
+
+
+@boundary("fractional_max_pool2d")
+def fractional_max_pool2d(
+    input: Any,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Any = None,
+    *,
+    key: Any = None,
+) -> Any:
+    """2-d fractional max pooling (``torch.nn.functional.fractional_max_pool2d``).
+
+    Windows of ``kernel_size`` start at pseudo-random, increasing offsets: per plane, with a
+    sample ``u`` in ``[0, 1)`` per dim, output ``i < out - 1`` starts at
+    ``floor((i + u) * alpha) - floor(u * alpha)`` with ``alpha = (in - k) / (out - 1)``, and the
+    last at ``in - k`` (Graham, 2014; torch's intervals). The gradient goes to the first maximum.
+
+    Args:
+        input: ``[N, C, H, W]`` or unbatched ``[C, H, W]``, floating.
+        kernel_size: The window, an int or a pair.
+        output_size: The output size, an int or a pair (takes precedence over the ratio).
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index ``h * W + w`` of each maximum (int32).
+        _random_samples: ``[N, C, 2]`` samples in ``[0, 1)``, ``(u_W, u_H)`` per plane as
+            torch orders them (unbatched: ``[C, 2]`` or ``[1, C, 2]``).
+        key: A PRNG key to draw the samples from when ``_random_samples`` is not given.
+
+    Returns:
+        ``[N, C, oH, oW]`` (unbatched: no ``N``); with ``return_indices`` ``(values, indices)``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, a ratio outside ``(0, 1)``, or
+            neither samples nor a key.
+        ShapeError: For a window too large for the output size, or samples of a wrong shape.
+        DTypeError: For a non-floating input.
+
+    Example:
+        >>> x = jnp.arange(25.0).reshape(1, 1, 5, 5)
+        >>> fractional_max_pool2d(x, 2, output_size=2, _random_samples=jnp.zeros((1, 1, 2)))
+        Array([[[[ 6.,  9.],
+                 [21., 24.]]]], dtype=float32)
+    """
+    return _fractional_max_pool(
+        "fractional_max_pool2d",
+        2,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        return_indices,
+        _random_samples,
+        key,
+    )
+
+
+@boundary("fractional_max_pool3d")
+def fractional_max_pool3d(
+    input: Any,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Any = None,
+    *,
+    key: Any = None,
+) -> Any:
+    """3-d fractional max pooling (``torch.nn.functional.fractional_max_pool3d``).
+
+    See :func:`fractional_max_pool2d`; the samples are ``(u_T, u_H, u_W)`` per plane.
+
+    Args:
+        input: ``[N, C, T, H, W]`` or unbatched ``[C, T, H, W]``, floating.
+        kernel_size: The window, an int or a tuple of 3 ints.
+        output_size: The output size, an int or a tuple of 3 ints.
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index ``(t * H + h) * W + w`` of each maximum.
+        _random_samples: ``[N, C, 3]`` samples in ``[0, 1)``.
+        key: A PRNG key to draw the samples from when ``_random_samples`` is not given.
+
+    Returns:
+        ``[N, C, oT, oH, oW]`` (unbatched: no ``N``); with ``return_indices``
+        ``(values, indices)``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, a ratio outside ``(0, 1)``, or
+            neither samples nor a key.
+        ShapeError: For a window too large for the output size, or samples of a wrong shape.
+        DTypeError: For a non-floating input.
+
+    Example:
+        >>> x = jnp.ones((1, 1, 5, 5, 5))
+        >>> fractional_max_pool3d(x, 2, output_ratio=0.5, key=jax.random.key(0)).shape
+        (1, 1, 2, 2, 2)
+    """
+    return _fractional_max_pool(
+        "fractional_max_pool3d",
+        3,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        return_indices,
+        _random_samples,
+        key,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-channel sum pooling: torch's legacy CrossMapLRN2d.
+# --------------------------------------------------------------------------------------------
+
+
+def _channel_window_sum(values: jax.Array, lo: np.ndarray, hi: np.ndarray) -> jax.Array:
+    """``sum(values[:, lo[c]:hi[c]])`` per channel ``c`` (empty ranges give 0), by prefix sums."""
+    prefix = jnp.cumsum(values, axis=1)
+    prefix = jnp.concatenate([jnp.zeros_like(prefix[:, :1]), prefix], axis=1)
+    return jnp.take(prefix, jnp.asarray(hi), axis=1) - jnp.take(prefix, jnp.asarray(lo), axis=1)
+
+
+def _lrn_scale(x: jax.Array, size: int, alpha: float, k: float) -> jax.Array:
+    c = x.shape[1]
+    sq = x * x
+    pre_pad = int((size - 1) / 2 + 1)
+    ch = np.arange(c)
+    lo = np.maximum(ch - pre_pad + 1, 0)
+    hi = np.minimum(ch + pre_pad - 1, c - 1) + 1
+    total = _channel_window_sum(sq, lo, hi)
+    # torch's running update never subtracts channel 0 once the window has moved past it.
+    extra = (lo > 0).astype(np.float64).reshape(1, c, 1, 1)
+    total = total + sq[:, :1] * jnp.asarray(extra, x.dtype)
+    return total * jnp.asarray(alpha / size, x.dtype) + jnp.asarray(k, x.dtype)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2, 3, 4))
+def _cross_map_lrn(x: jax.Array, size: int, alpha: float, beta: float, k: float) -> jax.Array:
+    return x * _lrn_scale(x, size, alpha, k) ** jnp.asarray(-beta, x.dtype)
+
+
+def _cross_map_lrn_fwd(
+    x: jax.Array, size: int, alpha: float, beta: float, k: float
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
+    scale = _lrn_scale(x, size, alpha, k)
+    out = x * scale ** jnp.asarray(-beta, x.dtype)
+    return out, (x, scale, out)
+
+
+def _cross_map_lrn_bwd(
+    size: int,
+    alpha: float,
+    beta: float,
+    k: float,
+    res: tuple[jax.Array, jax.Array, jax.Array],
+    g: jax.Array,
+) -> tuple[jax.Array]:
+    # torch's hand-written backward (not the derivative of its forward's channel-0 quirk).
+    x, scale, out = res
+    c = x.shape[1]
+    ratio = g * out / scale
+    shift = int(size - (size - 1) / 2)
+    ch = np.arange(c)
+    lo = np.clip(ch - shift, 0, c)
+    hi = np.clip(ch + size - shift, 0, c)
+    accum = _channel_window_sum(ratio, lo, np.maximum(hi, lo))
+    coef = jnp.asarray(2 * alpha * beta / size, x.dtype)
+    return (scale ** jnp.asarray(-beta, x.dtype) * g - coef * x * accum,)
+
+
+_cross_map_lrn.defvjp(_cross_map_lrn_fwd, _cross_map_lrn_bwd)
+
+
+@boundary("cross_map_lrn2d")
+def cross_map_lrn2d(
+    input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> jax.Array:
+    """Torch's legacy cross-channel LRN (the math of ``torch.nn.CrossMapLRN2d``).
+
+    ``y = x * (k + alpha / size * s) ** -beta`` where ``s`` sums ``x ** 2`` over a window of
+    channels, computed exactly as torch's running update (which, once the window has moved
+    past channel 0, keeps counting it); the gradient is torch's hand-written one. Prefer
+    :func:`local_response_norm` in new code.
+
+    Args:
+        input: ``[N, C, H, W]``, floating.
+        size: The channel window.
+        alpha: The multiplicative factor.
+        beta: The exponent.
+        k: The additive factor.
+
+    Returns:
+        An array shaped like ``input``.
+
+    Raises:
+        ShapeError: For an input that is not 4-D.
+        InvalidArgumentError: For a non-positive ``size``.
+        DTypeError: For a non-floating input.
+
+    Example:
+        >>> cross_map_lrn2d(jnp.ones((1, 3, 2, 2)), 3).shape
+        (1, 3, 2, 2)
+    """
+    op = "cross_map_lrn2d"
+    x = as_array(op, "input", input)
+    if _dtypes.category(x.dtype) != 2:
+        raise DTypeError(f"{op}: expected a floating point input, got {np.dtype(x.dtype).name}")
+    if x.ndim != 4:
+        raise ShapeError(f"CrossMapLRN2d: Expected input to be 4D, got {x.ndim}D instead.")
+    if not is_int(size) or size <= 0:
+        raise InvalidArgumentError(f"{op}: size must be a positive int, got {size!r}")
+    return _cross_map_lrn(x, int(size), float(alpha), float(beta), float(k))

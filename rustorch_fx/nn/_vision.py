@@ -9,7 +9,7 @@
   pooling). Where ``scale_factor`` is given and ``recompute_scale_factor`` is not True, the
   coordinate scale is ``1 / scale_factor`` as in torch, not ``in / out``.
 - :func:`pixel_shuffle` / :func:`pixel_unshuffle` move ``r * r`` channels to an ``r``-times
-  larger image and back.
+  larger image and back; :func:`channel_shuffle` interleaves channel groups (ShuffleNet).
 
 Linear and cubic interpolation are separable: each spatial dim is resampled by a small static
 ``[out, in]`` matrix (at most 2 or 4 non-zeros a row) contracted at full precision, which
@@ -43,6 +43,7 @@ from rustorch_fx.errors import (
 from rustorch_fx.nn._pooling import _adaptive_avg
 
 __all__ = [
+    "channel_shuffle",
     "interpolate",
     "pad",
     "pixel_shuffle",
@@ -493,3 +494,43 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> jax.Array:
     y = x.reshape((*batch, c, h // r, r, w // r, r))
     y = jnp.transpose(y, (*range(b), b, b + 2, b + 4, b + 1, b + 3))
     return y.reshape((*batch, c * r * r, h // r, w // r))
+
+
+@boundary("channel_shuffle")
+def channel_shuffle(input: Any, groups: int) -> jax.Array:
+    """Interleave ``groups`` channel groups (``torch.nn.functional.channel_shuffle``).
+
+    Channel ``g * (C // groups) + i`` of the input becomes channel ``i * groups + g``: the
+    ``[N, groups, C // groups, *]`` view is transposed to ``[N, C // groups, groups, *]``.
+
+    Args:
+        input: ``[N, C, *]`` with at least 3 dims, any dtype.
+        groups: The number of groups, a positive int dividing ``C``.
+
+    Returns:
+        The input with its channels permuted.
+
+    Raises:
+        ShapeError: For fewer than 3 dims or ``C`` not divisible by ``groups``.
+        InvalidArgumentError: For a non-positive ``groups``.
+        ArgumentTypeError: For a ``groups`` that is not an int.
+
+    Example:
+        >>> channel_shuffle(jnp.arange(4.0).reshape(1, 4, 1), 2)[0, :, 0]
+        Array([0., 2., 1., 3.], dtype=float32)
+    """
+    op = "channel_shuffle"
+    x = as_array(op, "input", input)
+    g = _factor(op, "groups", groups)
+    if x.ndim < 3:
+        raise ShapeError(
+            f"{op}: expects input with > 2 dims, but got input with shape {tuple(x.shape)}"
+        )
+    n, c, *rest = x.shape
+    if c % g:
+        raise ShapeError(
+            f"{op}: number of channels must be divisible by groups. Got {c} channels and "
+            f"{g} groups."
+        )
+    y = x.reshape((n, g, c // g, *rest))
+    return jnp.swapaxes(y, 1, 2).reshape(x.shape)

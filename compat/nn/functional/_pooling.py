@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import rustorch_fx.nn as _nn
+from compat._creation import rand as _rand
 from compat._engine import apply
+from compat._methods import _check_bounds
 from compat._tensor import Tensor
 from rustorch_fx.errors import ArgumentTypeError
 
@@ -28,6 +30,10 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
+    "fractional_max_pool2d",
+    "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
@@ -37,6 +43,9 @@ __all__ = [
     "max_pool2d_with_indices",
     "max_pool3d",
     "max_pool3d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
 ]
 
 
@@ -878,3 +887,424 @@ def adaptive_max_pool3d_with_indices(
         (2, 3, 4, 4, 4)
     """
     return adaptive_max_pool3d(input, output_size, True)
+
+
+def _unpool(
+    op: str,
+    fn: Any,
+    nd: int,
+    input: Any,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    output_size: Any,
+) -> Tensor:
+    _tensor(op, input)
+    if not isinstance(indices, Tensor):
+        raise ArgumentTypeError(
+            f"{op}: argument 'indices' must be a Tensor, got {type(indices).__name__}"
+        )
+    out = apply(
+        fn,
+        input,
+        indices,
+        kernel_size=_static(kernel_size),
+        stride=_static(stride),
+        padding=_static(padding),
+        output_size=_static(output_size),
+    )
+    # The jitted op drops out-of-range indices; torch raises, so check concrete ones here.
+    volume = 1
+    for n in out.shape[-nd:]:
+        volume *= n
+    _check_bounds(op, indices, volume, 0)
+    return out
+
+
+def max_unpool1d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """Partial inverse of max_pool1d (``torch.nn.functional.max_unpool1d``).
+
+    Runs :func:`rustorch_fx.nn.max_unpool1d` as one op of compat's autograd engine: each
+    value is written at its flat spatial index in a zero output; the gradient of each value is
+    the output gradient read back at its index.
+
+    Args:
+        input: ``[N, C, L]`` or unbatched ``[C, L]``, the pooled values.
+        indices: The int64 indices of ``max_pool1d(..., return_indices=True)``.
+        kernel_size: The pooling window, an int or a 1-tuple.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The spatial output size (``[L]`` or ``[N, C, L]``); by default
+            ``(in - 1) * stride + kernel_size - 2 * padding`` per dim.
+
+    Returns:
+        ``(N, C, L_out)`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For an index outside the output.
+        InvalidArgumentError: For a bad ``output_size``.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+        ArgumentTypeError: If ``input`` or ``indices`` is not a Tensor.
+
+    Example:
+        >>> v, i = max_pool1d(compat.ones((1, 1, 4)), 2, return_indices=True)
+        >>> max_unpool1d(v, i, 2).shape
+        (1, 1, 4)
+    """
+    return _unpool(
+        "max_unpool1d",
+        _nn.max_unpool1d,
+        1,
+        input,
+        indices,
+        kernel_size,
+        stride,
+        padding,
+        output_size,
+    )
+
+
+def max_unpool2d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """Partial inverse of max_pool2d (``torch.nn.functional.max_unpool2d``).
+
+    Runs :func:`rustorch_fx.nn.max_unpool2d` as one op of compat's autograd engine: each
+    value is written at its flat spatial index in a zero output; the gradient of each value is
+    the output gradient read back at its index.
+
+    Args:
+        input: ``[N, C, H, W]`` or unbatched ``[C, H, W]``, the pooled values.
+        indices: The int64 indices of ``max_pool2d(..., return_indices=True)``.
+        kernel_size: The pooling window, an int or a pair.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The spatial output size (``[H, W]`` or ``[N, C, H, W]``); by default
+            ``(in - 1) * stride + kernel_size - 2 * padding`` per dim.
+
+    Returns:
+        ``(N, C, H_out, W_out)`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For an index outside the output.
+        InvalidArgumentError: For a bad ``output_size``.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+        ArgumentTypeError: If ``input`` or ``indices`` is not a Tensor.
+
+    Example:
+        >>> v, i = max_pool2d(compat.ones((1, 1, 4, 4)), 2, return_indices=True)
+        >>> max_unpool2d(v, i, 2).shape
+        (1, 1, 4, 4)
+    """
+    return _unpool(
+        "max_unpool2d",
+        _nn.max_unpool2d,
+        2,
+        input,
+        indices,
+        kernel_size,
+        stride,
+        padding,
+        output_size,
+    )
+
+
+def max_unpool3d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """Partial inverse of max_pool3d (``torch.nn.functional.max_unpool3d``).
+
+    Runs :func:`rustorch_fx.nn.max_unpool3d` as one op of compat's autograd engine: each
+    value is written at its flat spatial index in a zero output; the gradient of each value is
+    the output gradient read back at its index.
+
+    Args:
+        input: ``[N, C, D, H, W]`` or unbatched ``[C, D, H, W]``, the pooled values.
+        indices: The int64 indices of ``max_pool3d(..., return_indices=True)``.
+        kernel_size: The pooling window, an int or a tuple of 3 ints.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+        output_size: The spatial output size (3 or 5 ints); by default
+            ``(in - 1) * stride + kernel_size - 2 * padding`` per dim.
+
+    Returns:
+        ``(N, C, D_out, H_out, W_out)`` (unbatched: no ``N``).
+
+    Raises:
+        IndexOutOfRangeError: For an index outside the output.
+        InvalidArgumentError: For a bad ``output_size``.
+        ShapeError: For a bad rank or indices of another shape.
+        DTypeError: For non-integer indices.
+        ArgumentTypeError: If ``input`` or ``indices`` is not a Tensor.
+
+    Example:
+        >>> v, i = max_pool3d(compat.ones((1, 1, 4, 4, 4)), 2, return_indices=True)
+        >>> max_unpool3d(v, i, 2).shape
+        (1, 1, 4, 4, 4)
+    """
+    return _unpool(
+        "max_unpool3d",
+        _nn.max_unpool3d,
+        3,
+        input,
+        indices,
+        kernel_size,
+        stride,
+        padding,
+        output_size,
+    )
+
+
+# The samples are traced, so they go positionally; the window arguments stay static.
+def _fractional2d(input: Any, samples: Any, **static: Any) -> Any:
+    return _nn.fractional_max_pool2d(input, _random_samples=samples, **static)
+
+
+def _fractional3d(input: Any, samples: Any, **static: Any) -> Any:
+    return _nn.fractional_max_pool3d(input, _random_samples=samples, **static)
+
+
+def _fractional(
+    op: str,
+    fn: Any,
+    nd: int,
+    input: Any,
+    kernel_size: Any,
+    output_size: Any,
+    output_ratio: Any,
+    return_indices: bool,
+    random_samples: Any,
+) -> Any:
+    _tensor(op, input)
+    if random_samples is None:
+        # torch draws (N, C, nd) uniforms from its generator; compat draws from its own.
+        batch = input.shape[0] if input.dim() == nd + 2 else 1
+        channels = input.shape[-nd - 1] if input.dim() > nd else 1
+        dtype = input.dtype if input.is_floating_point() else None
+        random_samples = _rand(batch, channels, nd, dtype=dtype)
+    out = apply(
+        fn,
+        input,
+        random_samples,
+        kernel_size=_static(kernel_size),
+        output_size=_static(output_size),
+        output_ratio=_static(output_ratio),
+        return_indices=bool(return_indices),
+    )
+    return _with_indices(out, return_indices)
+
+
+def fractional_max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """2-d fractional max pooling (``torch.nn.functional.fractional_max_pool2d``).
+
+    Runs :func:`rustorch_fx.nn.fractional_max_pool2d` as one op of compat's autograd engine.
+    Without ``_random_samples``, the ``(N, C, 2)`` samples are drawn from compat's default
+    generator (``compat.manual_seed`` makes them reproducible; they are not torch's draws: pass
+    torch's samples to reproduce its output).
+
+    Args:
+        input: ``[N, C, H, W]`` or unbatched ``[C, H, W]``, floating.
+        kernel_size: The window, an int or a tuple of 2 ints.
+        output_size: The output size (takes precedence over ``output_ratio``).
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: ``(N, C, 2)`` samples in ``[0, 1)``, in torch's order.
+
+    Returns:
+        The pooled tensor, or ``(values, indices)`` with ``return_indices``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, or a ratio outside ``(0, 1)``.
+        ShapeError: For a window too large for the output, or samples of a wrong shape.
+        ArgumentTypeError: If ``input`` is not a Tensor.
+
+    Example:
+        >>> fractional_max_pool2d(compat.ones((1, 1, 5, 5)), 2, output_size=2).shape
+        (1, 1, 2, 2)
+    """
+    return _fractional(
+        "fractional_max_pool2d",
+        _fractional2d,
+        2,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        return_indices,
+        _random_samples,
+    )
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = True,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """2-d fractional max pooling (``torch.nn.functional.fractional_max_pool2d_with_indices``).
+
+    Runs :func:`rustorch_fx.nn.fractional_max_pool2d` as one op of compat's autograd engine.
+    Without ``_random_samples``, the ``(N, C, 2)`` samples are drawn from compat's default
+    generator (``compat.manual_seed`` makes them reproducible; they are not torch's draws: pass
+    torch's samples to reproduce its output).
+
+    Always returns ``(values, indices)``: ``fractional_max_pool2d(..., return_indices=True)``.
+
+    Args:
+        input: ``[N, C, H, W]`` or unbatched ``[C, H, W]``, floating.
+        kernel_size: The window, an int or a tuple of 2 ints.
+        output_size: The output size (takes precedence over ``output_ratio``).
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: ``(N, C, 2)`` samples in ``[0, 1)``, in torch's order.
+
+    Returns:
+        The pooled tensor, or ``(values, indices)`` with ``return_indices``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, or a ratio outside ``(0, 1)``.
+        ShapeError: For a window too large for the output, or samples of a wrong shape.
+        ArgumentTypeError: If ``input`` is not a Tensor.
+
+    Example:
+        >>> fractional_max_pool2d_with_indices(compat.ones((1, 1, 5, 5)), 2, output_size=2)[0].shape
+        (1, 1, 2, 2)
+    """
+    return _fractional(
+        "fractional_max_pool2d",
+        _fractional2d,
+        2,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        True,
+        _random_samples,
+    )
+
+
+def fractional_max_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """3-d fractional max pooling (``torch.nn.functional.fractional_max_pool3d``).
+
+    Runs :func:`rustorch_fx.nn.fractional_max_pool3d` as one op of compat's autograd engine.
+    Without ``_random_samples``, the ``(N, C, 3)`` samples are drawn from compat's default
+    generator (``compat.manual_seed`` makes them reproducible; they are not torch's draws: pass
+    torch's samples to reproduce its output).
+
+    Args:
+        input: ``[N, C, T, H, W]`` or unbatched ``[C, T, H, W]``, floating.
+        kernel_size: The window, an int or a tuple of 3 ints.
+        output_size: The output size (takes precedence over ``output_ratio``).
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: ``(N, C, 3)`` samples in ``[0, 1)``, in torch's order.
+
+    Returns:
+        The pooled tensor, or ``(values, indices)`` with ``return_indices``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, or a ratio outside ``(0, 1)``.
+        ShapeError: For a window too large for the output, or samples of a wrong shape.
+        ArgumentTypeError: If ``input`` is not a Tensor.
+
+    Example:
+        >>> fractional_max_pool3d(compat.ones((1, 1, 5, 5, 5)), 2, output_size=2).shape
+        (1, 1, 2, 2, 2)
+    """
+    return _fractional(
+        "fractional_max_pool3d",
+        _fractional3d,
+        3,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        return_indices,
+        _random_samples,
+    )
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = True,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """3-d fractional max pooling (``torch.nn.functional.fractional_max_pool3d_with_indices``).
+
+    Runs :func:`rustorch_fx.nn.fractional_max_pool3d` as one op of compat's autograd engine.
+    Without ``_random_samples``, the ``(N, C, 3)`` samples are drawn from compat's default
+    generator (``compat.manual_seed`` makes them reproducible; they are not torch's draws: pass
+    torch's samples to reproduce its output).
+
+    Always returns ``(values, indices)``: ``fractional_max_pool3d(..., return_indices=True)``.
+
+    Args:
+        input: ``[N, C, T, H, W]`` or unbatched ``[C, T, H, W]``, floating.
+        kernel_size: The window, an int or a tuple of 3 ints.
+        output_size: The output size (takes precedence over ``output_ratio``).
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: ``(N, C, 3)`` samples in ``[0, 1)``, in torch's order.
+
+    Returns:
+        The pooled tensor, or ``(values, indices)`` with ``return_indices``.
+
+    Raises:
+        InvalidArgumentError: Without an output size or ratio, or a ratio outside ``(0, 1)``.
+        ShapeError: For a window too large for the output, or samples of a wrong shape.
+        ArgumentTypeError: If ``input`` is not a Tensor.
+
+    Example:
+        >>> fractional_max_pool3d_with_indices(compat.ones((1, 1, 5, 5, 5)), 2, output_size=2)[0].shape
+        (1, 1, 2, 2, 2)
+    """
+    return _fractional(
+        "fractional_max_pool3d",
+        _fractional3d,
+        3,
+        input,
+        kernel_size,
+        output_size,
+        output_ratio,
+        True,
+        _random_samples,
+    )

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from compat.nn.modules import (
     activation,
+    adaptive,
     attention,
     batchnorm,
+    channelshuffle,
     container,
     conv,
     distance,
     dropout,
     flatten,
+    fold,
     instancenorm,
     linear,
     loss,
@@ -29,13 +32,16 @@ from compat.nn.modules import (
     upsampling,
 )
 from compat.nn.modules.activation import *  # noqa: F403
+from compat.nn.modules.adaptive import *  # noqa: F403
 from compat.nn.modules.attention import *  # noqa: F403
 from compat.nn.modules.batchnorm import *  # noqa: F403
+from compat.nn.modules.channelshuffle import *  # noqa: F403
 from compat.nn.modules.container import *  # noqa: F403
 from compat.nn.modules.conv import *  # noqa: F403
 from compat.nn.modules.distance import *  # noqa: F403
 from compat.nn.modules.dropout import *  # noqa: F403
 from compat.nn.modules.flatten import *  # noqa: F403
+from compat.nn.modules.fold import *  # noqa: F403
 from compat.nn.modules.instancenorm import *  # noqa: F403
 from compat.nn.modules.linear import *  # noqa: F403
 from compat.nn.modules.loss import *  # noqa: F403
@@ -59,6 +65,9 @@ __all__ = [
     *linear.__all__,
     *conv.__all__,
     *pooling.__all__,
+    *fold.__all__,
+    *channelshuffle.__all__,
+    *adaptive.__all__,
     *batchnorm.__all__,
     *normalization.__all__,
     *instancenorm.__all__,

@@ -1,4 +1,4 @@
-"""``torch.nn.modules.batchnorm`` for compat: :class:`BatchNorm1d`, :class:`BatchNorm2d`, :class:`BatchNorm3d`.
+"""``torch.nn.modules.batchnorm`` for compat: BatchNorm1d/2d/3d, their Lazy forms, SyncBatchNorm.
 
 The buffers are torch's (``running_mean``, ``running_var`` and the int64 ``num_batches_tracked``),
 so state dicts load both ways. A training step is one op that returns the output and the new
@@ -12,15 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 import compat
+from compat._grad_mode import no_grad
 from compat._tensor import Tensor
 from compat.nn import init
 from compat.nn.functional._normalization import _batch_norm_step
+from compat.nn.modules.lazy import LazyModuleMixin
 from compat.nn.modules.module import Module
-from compat.nn.parameter import Parameter
+from compat.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from rustorch_fx._checks import is_int
 from rustorch_fx.errors import InvalidArgumentError, ShapeError, UnsupportedError
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "SyncBatchNorm",
+]
 
 
 class _NormBase(Module):
@@ -284,3 +294,245 @@ class BatchNorm3d(_BatchNorm):
 
     _ranks = (5,)
     _expected = "5D"
+
+
+# --------------------------------------------------------------------------------------------
+# Lazy batch norms.
+# --------------------------------------------------------------------------------------------
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """``num_features`` from the first input (torch's ``_LazyNormBase``)."""
+
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        """Build the layer with placeholders (see the concrete class's docstring)."""
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = compat.tensor(0, dtype=compat.long, device=device)
+
+    def reset_parameters(self) -> None:
+        """Initialise as the ordinary layer once the shapes are known (a no-op before)."""
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def _channel_dim(self, input: Tensor) -> int:
+        return 1
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Take ``num_features`` from ``input``'s channel dim, materialise, then initialise.
+
+        Args:
+            input: The first forward's input.
+        """
+        if not self.has_uninitialized_params():
+            if self.num_features == 0:
+                # Materialised by load_state_dict (torch leaves num_features at 0 here).
+                self.num_features = input.shape[self._channel_dim(input)]
+            return
+        self.num_features = input.shape[self._channel_dim(input)]
+        with no_grad():
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                value = getattr(self, name)
+                if value is not None:
+                    value.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm1d whose ``num_features`` comes from its first input (``torch.nn.LazyBatchNorm1d``).
+
+    Until the first forward, ``weight``, ``bias``, ``running_mean`` and ``running_var`` are
+    uninitialised placeholders; the first call materialises them with ``input.shape[1]``
+    features, initialises them as :class:`BatchNorm1d` does and turns the module into one.
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor, or None for the cumulative average.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyBatchNorm1d()
+        >>> m(compat.randn(4, 3)).shape, m
+        ((4, 3), BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True))
+    """
+
+    cls_to_become = BatchNorm1d
+    _ranks = BatchNorm1d._ranks
+    _expected = BatchNorm1d._expected
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm2d whose ``num_features`` comes from its first input (``torch.nn.LazyBatchNorm2d``).
+
+    See :class:`LazyBatchNorm1d`; the input is ``(N, C, H, W)``.
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor, or None for the cumulative average.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyBatchNorm2d()
+        >>> m(compat.randn(2, 3, 4, 4)).shape, type(m).__name__
+        ((2, 3, 4, 4), 'BatchNorm2d')
+    """
+
+    cls_to_become = BatchNorm2d
+    _ranks = BatchNorm2d._ranks
+    _expected = BatchNorm2d._expected
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm3d whose ``num_features`` comes from its first input (``torch.nn.LazyBatchNorm3d``).
+
+    See :class:`LazyBatchNorm1d`; the input is ``(N, C, D, H, W)``.
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor, or None for the cumulative average.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyBatchNorm3d()
+        >>> m(compat.randn(2, 3, 2, 2, 2)).shape, type(m).__name__
+        ((2, 3, 2, 2, 2), 'BatchNorm3d')
+    """
+
+    cls_to_become = BatchNorm3d
+    _ranks = BatchNorm3d._ranks
+    _expected = BatchNorm3d._expected
+
+
+# --------------------------------------------------------------------------------------------
+# SyncBatchNorm.
+# --------------------------------------------------------------------------------------------
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm synchronised across processes (``torch.nn.SyncBatchNorm``), single-process.
+
+    compat trains in one process (data parallelism is :mod:`rustorch_fx.distributed`'s, on
+    JAX's sharding), so the statistics are the local batch's: this is :class:`BatchNorm1d`/
+    ``2d``/``3d`` for any input with at least 2 dims, exactly as torch's SyncBatchNorm behaves
+    when ``torch.distributed`` is not initialised. ``process_group`` is kept and unused.
+
+    Args:
+        num_features: ``C``, the number of channels.
+        eps: Added to the variance.
+        momentum: The running-statistics factor, or None for the cumulative average.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        process_group: Accepted for torch compatibility.
+        device: Device of the parameters and buffers.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Shape:
+        - input, output: ``(N, C, *)``.
+
+    Raises:
+        InvalidArgumentError: In forward, for fewer than 2 dims or zero channels (also
+            ValueError, as torch's).
+
+    Example:
+        >>> SyncBatchNorm(3)(compat.randn(4, 3, 2, 2)).shape
+        (4, 3, 2, 2)
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            raise InvalidArgumentError(f"expected at least 2D input (got {input.dim()}D input)")
+        if input.size(1) == 0:
+            raise InvalidArgumentError("SyncBatchNorm number of input channels should be non-zero")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """Replace every batch norm in ``module`` by a SyncBatchNorm sharing its state.
+
+        The new layers hold the same parameter and buffer objects (an optimizer built before
+        keeps working) and the same training flag.
+
+        Args:
+            module: A module (or a batch norm layer itself).
+            process_group: Accepted for torch compatibility.
+
+        Returns:
+            ``module`` with its batch norms replaced, or the new SyncBatchNorm if ``module``
+            was one.
+
+        Example:
+            >>> net = compat.nn.Sequential(compat.nn.Conv2d(3, 4, 1), compat.nn.BatchNorm2d(4))
+            >>> SyncBatchNorm.convert_sync_batchnorm(net)[1]
+            SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+        """
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                bias=module.bias is not None,
+            )
+            if module.affine:
+                out.weight = module.weight
+                out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out

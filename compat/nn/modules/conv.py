@@ -1,4 +1,4 @@
-"""``torch.nn.modules.conv`` for compat: Conv1d/2d/3d and ConvTranspose1d/2d/3d.
+"""``torch.nn.modules.conv`` for compat: Conv1d/2d/3d, ConvTranspose1d/2d/3d and their Lazy forms.
 
 Parameters have PyTorch's layouts (``[out, in/groups, k...]`` for a convolution,
 ``[in, out/groups, k...]`` for a transposed one) and default initialisation
@@ -15,13 +15,15 @@ import math
 from typing import Any
 
 import compat
+from compat._grad_mode import no_grad
 from compat._tensor import Tensor
 from compat.nn import functional as F
 from compat.nn import init
+from compat.nn.modules.lazy import LazyModuleMixin
 from compat.nn.modules.module import Module
-from compat.nn.parameter import Parameter
+from compat.nn.parameter import Parameter, UninitializedParameter
 from rustorch_fx._checks import is_int
-from rustorch_fx.errors import InvalidArgumentError
+from rustorch_fx.errors import InvalidArgumentError, ShapeError
 
 __all__ = [
     "Conv1d",
@@ -30,6 +32,12 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
 ]
 
 _PADDING_STRINGS = ("same", "valid")
@@ -584,3 +592,241 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _nd = 3
     _functional = staticmethod(F.conv_transpose3d)
+
+
+# --------------------------------------------------------------------------------------------
+# Lazy convolutions.
+# --------------------------------------------------------------------------------------------
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """``in_channels`` from the first input; the layer then becomes ``cls_to_become``."""
+
+    def _lazy_setup(self, out_channels: int, bias: bool, device: Any, dtype: Any) -> None:
+        # The base class was built with placeholder channel counts (torch passes 0, which
+        # compat's validation rejects); the real ones are set here.
+        self.in_channels = 0
+        self.out_channels = out_channels
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        """Initialise as the ordinary layer once the shapes are known (a no-op before)."""
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()  # type: ignore[misc]
+
+    def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
+        """Take ``in_channels`` from ``input``, materialise the weight and bias, then init.
+
+        Args:
+            input: The first forward's input, ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``.
+            *args: Further forward arguments (``output_size`` of a transposed layer).
+            **kwargs: Further forward keyword arguments.
+
+        Raises:
+            ShapeError: For an input of the wrong rank (also RuntimeError).
+            InvalidArgumentError: For input channels not divisible by ``groups``.
+        """
+        loaded = not self.has_uninitialized_params()
+        if loaded and self.in_channels != 0:
+            return
+        nd = self._nd  # type: ignore[attr-defined]
+        if input.dim() not in (nd + 1, nd + 2):
+            raise ShapeError(
+                f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                f"{self._get_name()}, but got input of size: {tuple(input.shape)}"  # type: ignore[attr-defined]
+            )
+        self.in_channels = input.shape[1] if input.dim() == nd + 2 else input.shape[0]
+        if loaded:
+            # Materialised by load_state_dict (torch leaves in_channels at 0 here).
+            return
+        groups = self.groups  # type: ignore[attr-defined]
+        if self.in_channels % groups:
+            raise InvalidArgumentError("in_channels must be divisible by groups")
+        kernel = self.kernel_size  # type: ignore[attr-defined]
+        with no_grad():
+            if self.transposed:  # type: ignore[attr-defined]
+                shape = (self.in_channels, self.out_channels // groups, *kernel)
+            else:
+                shape = (self.out_channels, self.in_channels // groups, *kernel)
+            self.weight.materialize(shape)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class _LazyConv(_LazyConvXdMixin):
+    """The constructor of the lazy convolutions: a convolution's arguments but ``in_channels``."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        """Build the layer (see the class docstring)."""
+        super().__init__(
+            groups, groups, kernel_size, stride, padding, dilation, groups, False, padding_mode
+        )
+        self._lazy_setup(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    """The constructor of the lazy transposed convolutions (no ``in_channels``)."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        """Build the layer (see the class docstring)."""
+        super().__init__(
+            groups,
+            groups,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            False,
+            dilation,
+            padding_mode,
+        )
+        self._lazy_setup(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A Conv1d whose ``in_channels`` comes from its first input (``torch.nn.LazyConv1d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`Conv1d` does, and turns
+    the module into a :class:`Conv1d`. Arguments are :class:`Conv1d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 1 spatial dim(s).
+
+    Example:
+        >>> m = LazyConv1d(4, 3)
+        >>> m(compat.ones((1, 2, 5))).shape[1], type(m).__name__
+        (4, 'Conv1d')
+    """
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A Conv2d whose ``in_channels`` comes from its first input (``torch.nn.LazyConv2d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`Conv2d` does, and turns
+    the module into a :class:`Conv2d`. Arguments are :class:`Conv2d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 2 spatial dim(s).
+
+    Example:
+        >>> m = LazyConv2d(4, 3)
+        >>> m(compat.ones((1, 2, 5, 5))).shape[1], type(m).__name__
+        (4, 'Conv2d')
+    """
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A Conv3d whose ``in_channels`` comes from its first input (``torch.nn.LazyConv3d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`Conv3d` does, and turns
+    the module into a :class:`Conv3d`. Arguments are :class:`Conv3d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 3 spatial dim(s).
+
+    Example:
+        >>> m = LazyConv3d(4, 3)
+        >>> m(compat.ones((1, 2, 5, 5, 5))).shape[1], type(m).__name__
+        (4, 'Conv3d')
+    """
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ConvTranspose1d whose ``in_channels`` comes from its first input (``torch.nn.LazyConvTranspose1d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`ConvTranspose1d` does, and turns
+    the module into a :class:`ConvTranspose1d`. Arguments are :class:`ConvTranspose1d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 1 spatial dim(s).
+
+    Example:
+        >>> m = LazyConvTranspose1d(4, 3)
+        >>> m(compat.ones((1, 2, 5))).shape[1], type(m).__name__
+        (4, 'ConvTranspose1d')
+    """
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ConvTranspose2d whose ``in_channels`` comes from its first input (``torch.nn.LazyConvTranspose2d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`ConvTranspose2d` does, and turns
+    the module into a :class:`ConvTranspose2d`. Arguments are :class:`ConvTranspose2d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 2 spatial dim(s).
+
+    Example:
+        >>> m = LazyConvTranspose2d(4, 3)
+        >>> m(compat.ones((1, 2, 5, 5))).shape[1], type(m).__name__
+        (4, 'ConvTranspose2d')
+    """
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose ``in_channels`` comes from its first input (``torch.nn.LazyConvTranspose3d``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call takes ``in_channels`` from the
+    input's channel dim, materialises and initialises them as :class:`ConvTranspose3d` does, and turns
+    the module into a :class:`ConvTranspose3d`. Arguments are :class:`ConvTranspose3d`'s without ``in_channels``.
+
+    Shape:
+        - input: ``(N, C_in, *spatial)`` or ``(C_in, *spatial)``, 3 spatial dim(s).
+
+    Example:
+        >>> m = LazyConvTranspose3d(4, 3)
+        >>> m(compat.ones((1, 2, 5, 5, 5))).shape[1], type(m).__name__
+        (4, 'ConvTranspose3d')
+    """
+
+    cls_to_become = ConvTranspose3d

@@ -1,4 +1,4 @@
-"""``torch.nn.modules.instancenorm`` for compat: :class:`InstanceNorm1d`, ``2d`` and ``3d``.
+"""``torch.nn.modules.instancenorm`` for compat: InstanceNorm1d/2d/3d and their Lazy forms.
 
 Defaults are torch's (``affine=False``, ``track_running_stats=False``). With running statistics,
 a training step updates them in place with the batch average of the instance statistics, and
@@ -12,10 +12,17 @@ from typing import Any
 
 from compat._tensor import Tensor
 from compat.nn import functional as F
-from compat.nn.modules.batchnorm import _NormBase
+from compat.nn.modules.batchnorm import _LazyNormBase, _NormBase
 from rustorch_fx.errors import ShapeError
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = [
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+]
 
 
 class _InstanceNorm(_NormBase):
@@ -194,3 +201,96 @@ class InstanceNorm3d(_InstanceNorm):
     """
 
     _spatial = 3
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm1d whose ``num_features`` comes from its first input (``torch.nn.LazyInstanceNorm1d``).
+
+    With ``affine`` or ``track_running_stats``, the parameters and buffers are placeholders
+    until the first forward, which materialises them with the input's channel count (dim 1, or
+    dim 0 of an unbatched input), initialises them and turns the module into an
+    :class:`InstanceNorm1d`. Defaults are torch's (``affine=True``,
+    ``track_running_stats=True``, unlike :class:`InstanceNorm1d`'s).
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyInstanceNorm1d()
+        >>> m(compat.randn(2, 3, 5)).shape, type(m).__name__
+        ((2, 3, 5), 'InstanceNorm1d')
+    """
+
+    cls_to_become = InstanceNorm1d
+    _spatial = 1
+
+    def _channel_dim(self, input: Tensor) -> int:
+        return input.dim() - self._get_no_batch_dim()
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm2d whose ``num_features`` comes from its first input (``torch.nn.LazyInstanceNorm2d``).
+
+    With ``affine`` or ``track_running_stats``, the parameters and buffers are placeholders
+    until the first forward, which materialises them with the input's channel count (dim 1, or
+    dim 0 of an unbatched input), initialises them and turns the module into an
+    :class:`InstanceNorm2d`. Defaults are torch's (``affine=True``,
+    ``track_running_stats=True``, unlike :class:`InstanceNorm2d`'s).
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyInstanceNorm2d()
+        >>> m(compat.randn(2, 3, 4, 4)).shape, type(m).__name__
+        ((2, 3, 4, 4), 'InstanceNorm2d')
+    """
+
+    cls_to_become = InstanceNorm2d
+    _spatial = 2
+
+    def _channel_dim(self, input: Tensor) -> int:
+        return input.dim() - self._get_no_batch_dim()
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm3d whose ``num_features`` comes from its first input (``torch.nn.LazyInstanceNorm3d``).
+
+    With ``affine`` or ``track_running_stats``, the parameters and buffers are placeholders
+    until the first forward, which materialises them with the input's channel count (dim 1, or
+    dim 0 of an unbatched input), initialises them and turns the module into an
+    :class:`InstanceNorm3d`. Defaults are torch's (``affine=True``,
+    ``track_running_stats=True``, unlike :class:`InstanceNorm3d`'s).
+
+    Args:
+        eps: Added to the variance.
+        momentum: The running-statistics factor.
+        affine: Learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: Keep running statistics.
+        device: Accepted for torch compatibility.
+        dtype: Dtype of the parameters and float buffers.
+        bias: With ``affine``, also learn the bias (keyword-only).
+
+    Example:
+        >>> m = LazyInstanceNorm3d()
+        >>> m(compat.randn(2, 3, 2, 2, 2)).shape, type(m).__name__
+        ((2, 3, 2, 2, 2), 'InstanceNorm3d')
+    """
+
+    cls_to_become = InstanceNorm3d
+    _spatial = 3
+
+    def _channel_dim(self, input: Tensor) -> int:
+        return input.dim() - self._get_no_batch_dim()

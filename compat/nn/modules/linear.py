@@ -1,4 +1,4 @@
-"""``torch.nn.modules.linear`` for compat: :class:`Identity`, :class:`Linear`, :class:`Bilinear`.
+"""``torch.nn.modules.linear`` for compat: Identity, Linear, Bilinear and LazyLinear.
 
 Parameters have PyTorch's layouts and default initialisation (``kaiming_uniform_(a=sqrt(5))``
 for a Linear weight, ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for its bias), so state dicts move
@@ -11,15 +11,17 @@ import math
 from typing import Any
 
 import compat
+from compat._grad_mode import no_grad
 from compat._tensor import Tensor
 from compat.nn import functional as F
 from compat.nn import init
+from compat.nn.modules.lazy import LazyModuleMixin
 from compat.nn.modules.module import Module
-from compat.nn.parameter import Parameter
+from compat.nn.parameter import Parameter, UninitializedParameter
 from rustorch_fx._checks import is_int
-from rustorch_fx.errors import InvalidArgumentError
+from rustorch_fx.errors import InvalidArgumentError, ShapeError
 
-__all__ = ["Bilinear", "Identity", "Linear"]
+__all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
 
 
 def _features(cls: str, **sizes: Any) -> None:
@@ -219,3 +221,68 @@ class Bilinear(Module):
             f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
             f"out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose ``in_features`` comes from its first input (``torch.nn.LazyLinear``).
+
+    Until the first forward, ``weight`` and ``bias`` are
+    :class:`~compat.nn.UninitializedParameter`; the first call sets ``in_features`` to the
+    input's last dim, materialises and initialises them as :class:`Linear` does, and turns the
+    module into a :class:`Linear`.
+
+    Args:
+        out_features: Size of each output sample.
+        bias: Whether to learn an additive bias.
+        device: Accepted for torch compatibility.
+        dtype: The parameters' dtype (default float32).
+
+    Shape:
+        - input: ``(*, H_in)``; output: ``(*, out_features)``.
+
+    Example:
+        >>> m = LazyLinear(4)
+        >>> m(compat.ones(2, 3)).shape, m
+        ((2, 4), Linear(in_features=3, out_features=4, bias=True))
+    """
+
+    cls_to_become = Linear
+
+    def __init__(
+        self, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        """Initialise as :class:`Linear` once the shapes are known (a no-op before)."""
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Materialise ``weight`` ``(out_features, input.shape[-1])`` and ``bias``, then init.
+
+        Args:
+            input: The first forward's input.
+
+        Raises:
+            ShapeError: If a weight loaded before the first forward does not fit the input.
+        """
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:
+            # Materialised by load_state_dict: take in_features from the loaded weight.
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise ShapeError(
+                    f"LazyLinear: the in_features inferred from the input, {input.shape[-1]}, "
+                    f"differ from the loaded weight's, {self.weight.shape[-1]}"
+                )
+            self.in_features = input.shape[-1]

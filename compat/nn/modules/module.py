@@ -9,9 +9,9 @@ buffers, then children, depth first), the printed form, and hook semantics.
 
 Differences from torch kept on purpose:
 
-- State-dict hooks (``register_state_dict_pre_hook``, ``_register_state_dict_hook`` and the
-  load-state-dict pre/post hooks) and ``register_module_*`` global backward hooks are not
-  provided; ``_save_to_state_dict`` and ``_load_from_state_dict`` can be overridden as in torch.
+- ``register_module_*`` global backward hooks are not provided. State-dict hooks are torch's
+  (public and private forms, same call order and arguments); ``_save_to_state_dict`` and
+  ``_load_from_state_dict`` can be overridden as in torch.
 - ``register_backward_hook`` (deprecated in torch) behaves like ``register_full_backward_hook``.
 - ``share_memory()`` returns the module unchanged: JAX arrays cannot live in shared memory.
 """
@@ -19,6 +19,7 @@ Differences from torch kept on purpose:
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from compat import _dtype
-from compat._creation import as_tensor
+from compat._creation import as_tensor, empty_like
 from compat._engine import apply
 from compat._grad_mode import no_grad
 from compat._tensor import Tensor
@@ -136,6 +137,44 @@ def _as_compat(key: str, value: Any) -> Tensor | None:
     if type(value).__module__.startswith("jax"):
         return as_tensor(np.asarray(value))
     return None
+
+
+class _WrappedHook:
+    """A hook that gets its module (held weakly) as first argument, as torch's ``_WrappedHook``."""
+
+    def __init__(self, hook: Callable[..., Any], module: Module | None = None) -> None:
+        self.hook = hook
+        self.with_module = module is not None
+        if module is not None:
+            self.module = weakref.ref(module)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.with_module:
+            return self.hook(*args, **kwargs)
+        module = self.module()
+        if module is None:
+            raise SerializationError("You are trying to call the hook of a dead Module!")
+        return self.hook(module, *args, **kwargs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {"hook": self.hook, "with_module": self.with_module}
+        if self.with_module:
+            state["module"] = self.module()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.hook = state["hook"]
+        self.with_module = state["with_module"]
+        if self.with_module:
+            self.module = weakref.ref(state["module"])
+
+
+_STATE_DICT_HOOK_TABLES = (
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
 
 
 def _shape_list(t: Any) -> list[int]:
@@ -275,6 +314,8 @@ class Module:
         setattr_("_forward_hooks_always_called", OrderedDict())
         setattr_("_backward_hooks", OrderedDict())
         setattr_("_backward_pre_hooks", OrderedDict())
+        for name in _STATE_DICT_HOOK_TABLES:
+            setattr_(name, OrderedDict())
 
     # -- forward and calling ---------------------------------------------------------------
 
@@ -433,6 +474,8 @@ class Module:
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_forward_hooks_always_called", OrderedDict())
         self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
+        for name in _STATE_DICT_HOOK_TABLES:
+            self.__dict__.setdefault(name, OrderedDict())
 
     # -- registration ----------------------------------------------------------------------
 
@@ -575,6 +618,42 @@ class Module:
                 raise MissingAttributeError(f"`{item}` is not an nn.Module")
             mod = child
         return mod
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Set the submodule at a dotted path, replacing it or (unless ``strict``) adding it.
+
+        Args:
+            target: The dotted path (``"encoder.layers.0"``); its parent must exist.
+            module: The module to put there.
+            strict: Only replace an existing submodule; never add one.
+
+        Raises:
+            InvalidArgumentError: For an empty ``target`` or a ``module`` that is not a Module
+                (also ValueError, as torch's).
+            MissingAttributeError: If the parent path is missing, the name is missing with
+                ``strict``, or the name holds something that is not a Module.
+
+        Example:
+            >>> import compat
+            >>> net = compat.nn.Sequential(compat.nn.Linear(2, 2))
+            >>> net.set_submodule("0", compat.nn.ReLU())
+            >>> net
+            Sequential(
+              (0): ReLU()
+            )
+        """
+        if target == "":
+            raise InvalidArgumentError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise InvalidArgumentError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if not hasattr(parent, name):
+            if strict:
+                raise MissingAttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        elif not isinstance(getattr(parent, name), Module):
+            raise MissingAttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def _get_member(self, target: str, registry: str, what: str) -> Any:
         module_path, _, name = target.rpartition(".")
@@ -906,6 +985,34 @@ class Module:
                 self._buffers[name] = fn(buf)
         return self
 
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Replace every parameter and buffer by an uninitialised one on ``device``.
+
+        JAX has no uninitialised memory: the new values are zeros (``compat.empty_like``).
+        Parameters stay the same objects; re-initialise them afterwards (for example with
+        ``reset_parameters()``), as with torch.
+
+        Args:
+            device: The device (``None`` keeps each tensor's).
+            recurse: Also convert the submodules' parameters and buffers.
+
+        Returns:
+            The module.
+
+        Raises:
+            DeviceError: For a device that is not available.
+
+        Example:
+            >>> import compat
+            >>> compat.nn.Linear(2, 2).to_empty(device="cpu").weight.sum().item()
+            0.0
+        """
+
+        def convert(t: Tensor) -> Tensor:
+            return empty_like(t, device=device)
+
+        return self._apply(convert, recurse=recurse)
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module.
 
@@ -1165,15 +1272,27 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
         metadata = getattr(destination, "_metadata", None)
         if metadata is not None:
-            metadata[prefix[:-1]] = {"version": self._version}
+            metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(
                     destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
                 )
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, local_metadata)
+            if getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    raise SerializationError("state_dict post-hook must return None")
+            elif result is not None:
+                # The private API's old behaviour: a returned mapping replaces the result
+                # (only the root's return value reaches the caller, as in torch).
+                destination = result
         return destination
 
     def get_extra_state(self) -> Any:
@@ -1211,6 +1330,16 @@ class Module:
         unexpected_keys: list[str],
         error_msgs: list[str],
     ) -> None:
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(
+                state_dict,
+                prefix,
+                local_metadata,
+                strict,
+                missing_keys,
+                unexpected_keys,
+                error_msgs,
+            )
         persistent = {
             k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
         }
@@ -1307,6 +1436,10 @@ class Module:
         unexpected: list[str] = []
         errors: list[str] = []
         metadata = getattr(state_dict, "_metadata", None)
+        # A copy, so that load pre-hooks may edit it without touching the caller's mapping.
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata  # type: ignore[attr-defined]
 
         def load(module: Module, local: Mapping[str, Any], prefix: str) -> None:
             local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
@@ -1322,6 +1455,15 @@ class Module:
                         child,
                         {k: v for k, v in local.items() if k.startswith(child_prefix)},
                         child_prefix,
+                    )
+            # Hooks may edit the key lists in place (and so change what strict raises).
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible) is not None:
+                    raise SerializationError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                        "expected to return new values, if incompatible_keys need to be "
+                        "modified, it should be done inplace."
                     )
 
         load(self, state_dict, "")
@@ -1390,6 +1532,32 @@ class Module:
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
         return handle
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module's forward in place (``compat.compile``'s module path).
+
+        Later calls ``module(x)`` run the forward as one compiled op; the module keeps its
+        identity, ``state_dict`` keys and hooks (which run eagerly around the forward).
+
+        Args:
+            *args: Refused (options are keywords).
+            **kwargs: ``compat.compile``'s options (``fullgraph``, ``backend``, ``mode``,
+                ``dynamic``, ``options``, ``disable``; ``disable=True`` restores eager).
+
+        Raises:
+            ArgumentTypeError: For positional or unknown options.
+            InvalidArgumentError: For an unknown ``backend`` or ``mode``.
+
+        Example:
+            >>> import compat
+            >>> lin = compat.nn.Linear(2, 1)
+            >>> lin.compile()
+            >>> tuple(lin(compat.ones(3, 2)).shape)
+            (3, 1)
+        """
+        from compat._compile import _compile_in_place
+
+        _compile_in_place(self, *args, **kwargs)
 
     def register_forward_hook(
         self,
@@ -1480,6 +1648,165 @@ class Module:
         return self._add_hook(self._backward_pre_hooks, hook, prepend, [])
 
     # -- printing --------------------------------------------------------------------------
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before :meth:`state_dict` saves this module.
+
+        Args:
+            hook: The callable; its return value is ignored.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> import compat
+            >>> seen = []
+            >>> m = compat.nn.Linear(2, 2)
+            >>> h = m.register_state_dict_pre_hook(lambda mod, prefix, kv: seen.append(prefix))
+            >>> _ = m.state_dict(prefix="net."); seen
+            ['net.']
+        """
+        return self._add_hook(self._state_dict_pre_hooks, hook, False, [])
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after this module is saved.
+
+        The hook may edit ``state_dict`` in place (after this module's own entries and its
+        children's are in it) and must return None.
+
+        Args:
+            hook: The callable.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            SerializationError: At ``state_dict()`` time, if the hook returns a value (also
+                RuntimeError, as torch's).
+
+        Example:
+            >>> import compat
+            >>> def drop_bias(mod, sd, prefix, meta):
+            ...     del sd[prefix + "bias"]
+            >>> m = compat.nn.Linear(2, 2)
+            >>> h = m.register_state_dict_post_hook(drop_bias)
+            >>> list(m.state_dict())
+            ['weight']
+        """
+        if getattr(hook, "_from_public_api", None) is None:
+            try:
+                hook._from_public_api = True  # type: ignore[attr-defined]
+            except AttributeError:
+                # A bound method or builtin: wrap it so that the flag can be set.
+                hook = _WrappedHook(hook)
+                hook._from_public_api = True  # type: ignore[attr-defined]
+        return self._add_hook(self._state_dict_hooks, hook, False, [])
+
+    def _register_state_dict_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Torch's private state-dict post-hook: ``hook(module, state_dict, prefix, meta)``.
+
+        Unlike :meth:`register_state_dict_post_hook`, a returned mapping replaces the state
+        dict (respected only for the module ``state_dict()`` was called on, as in torch).
+
+        Args:
+            hook: The callable.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            InvalidArgumentError: If ``hook`` was registered through the public API before
+                (also RuntimeError).
+
+        Example:
+            >>> import compat
+            >>> m = compat.nn.Linear(2, 2)
+            >>> h = m._register_state_dict_hook(lambda mod, sd, p, meta: {"w": sd["weight"]})
+            >>> list(m.state_dict())
+            ['w']
+        """
+        if getattr(hook, "_from_public_api", False):
+            raise InvalidArgumentError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook"
+            )
+        return self._add_hook(self._state_dict_hooks, hook, False, [])
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call a hook before this module loads its part of a state dict.
+
+        The signature is ``hook(module, state_dict, prefix, local_metadata, strict,
+        missing_keys, unexpected_keys, error_msgs)``; ``state_dict`` is a copy of the caller's
+        mapping (restricted to this module's prefix below the root) and may be edited in place
+        to rename or convert entries.
+
+        Args:
+            hook: The callable; its return value is ignored.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> import compat
+            >>> def rename(mod, sd, prefix, *rest):
+            ...     if prefix + "w" in sd:
+            ...         sd[prefix + "weight"] = sd.pop(prefix + "w")
+            >>> m = compat.nn.Linear(2, 2, bias=False)
+            >>> h = m.register_load_state_dict_pre_hook(rename)
+            >>> m.load_state_dict({"w": compat.ones(2, 2)})
+            <All keys matched successfully>
+        """
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], with_module: bool = False
+    ) -> RemovableHandle:
+        """Torch's private load pre-hook: the module is passed first only with ``with_module``.
+
+        Args:
+            hook: ``hook([module,] state_dict, prefix, local_metadata, strict, missing_keys,
+                unexpected_keys, error_msgs)``.
+            with_module: Pass this module (held weakly) as the first argument.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> import compat
+            >>> calls = []
+            >>> m = compat.nn.Linear(2, 2)
+            >>> h = m._register_load_state_dict_pre_hook(lambda sd, prefix, *r: calls.append(prefix))
+            >>> _ = m.load_state_dict(m.state_dict()); calls
+            ['']
+        """
+        wrapped = _WrappedHook(hook, self if with_module else None)
+        return self._add_hook(self._load_state_dict_pre_hooks, wrapped, False, [])
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after this module and its children load.
+
+        ``incompatible_keys`` holds the ``missing_keys`` and ``unexpected_keys`` lists found
+        so far; the hook may edit them in place (clearing them avoids a strict error) and must
+        return None.
+
+        Args:
+            hook: The callable.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            SerializationError: At load time, if the hook returns a value (also RuntimeError;
+                torch raises AssertionError).
+
+        Example:
+            >>> import compat
+            >>> m = compat.nn.Linear(2, 2)
+            >>> h = m.register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.clear())
+            >>> m.load_state_dict({})
+            <All keys matched successfully>
+        """
+        return self._add_hook(self._load_state_dict_post_hooks, hook, False, [])
 
     def _get_name(self) -> str:
         return type(self).__name__

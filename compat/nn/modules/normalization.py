@@ -1,4 +1,4 @@
-"""``torch.nn.modules.normalization`` for compat: LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm.
+"""``torch.nn.modules.normalization`` for compat: LayerNorm, GroupNorm, RMSNorm, the LRNs.
 
 Parameters, defaults, initialisation (weight ones, bias zeros) and printed forms are torch's;
 ``forward`` is one call of :mod:`compat.nn.functional`. Statistics are computed in float32 for
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import compat
+import rustorch_fx.nn as _nn
+from compat._engine import apply
 from compat._tensor import Tensor
 from compat.nn import functional as F
 from compat.nn import init
@@ -18,7 +20,7 @@ from compat.nn.parameter import Parameter
 from rustorch_fx._checks import is_int
 from rustorch_fx.errors import InvalidArgumentError
 
-__all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
+__all__ = ["CrossMapLRN2d", "GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _shape(cls: str, normalized_shape: Any) -> tuple[int, ...]:
@@ -315,6 +317,60 @@ class LocalResponseNorm(Module):
             The normalised tensor.
         """
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        """``size, alpha=..., beta=..., k=...``, as torch."""
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Torch's legacy cross-channel LRN over ``(N, C, H, W)`` (``torch.nn.CrossMapLRN2d``).
+
+    One op of :func:`rustorch_fx.nn.cross_map_lrn2d`, which reproduces torch's forward (its
+    running window keeps counting channel 0) and its hand-written backward. New code should
+    use :class:`LocalResponseNorm`.
+
+    Args:
+        size: The channel window.
+        alpha: The multiplicative factor.
+        beta: The exponent.
+        k: The additive factor.
+
+    Shape:
+        - input, output: ``(N, C, H, W)``.
+
+    Example:
+        >>> CrossMapLRN2d(3)(compat.randn(2, 4, 3, 3)).shape
+        (2, 4, 3, 3)
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalise ``input`` across channels.
+
+        Args:
+            input: ``(N, C, H, W)``.
+
+        Returns:
+            A tensor shaped like ``input``.
+
+        Raises:
+            ShapeError: For an input that is not 4-D (torch: ValueError).
+        """
+        return apply(
+            _nn.cross_map_lrn2d,
+            input,
+            size=self.size,
+            alpha=float(self.alpha),
+            beta=float(self.beta),
+            k=float(self.k),
+        )
 
     def extra_repr(self) -> str:
         """``size, alpha=..., beta=..., k=...``, as torch."""

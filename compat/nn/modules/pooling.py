@@ -12,6 +12,7 @@ from typing import Any
 from compat._tensor import Tensor
 from compat.nn import functional as F
 from compat.nn.modules.module import Module
+from rustorch_fx.errors import InvalidArgumentError
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -23,12 +24,17 @@ __all__ = [
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
 ]
 
 
@@ -560,3 +566,215 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """
 
     _functional = staticmethod(F.adaptive_max_pool3d)
+
+
+def _tuple(value: Any, nd: int) -> tuple[Any, ...]:
+    """Torch's ``_single``/``_pair``/``_triple``: an iterable as a tuple, else repeated."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,) * nd
+
+
+class _MaxUnpoolNd(Module):
+    _functional: Any = None
+    _nd = 0
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        nd = type(self)._nd
+        self.kernel_size = _tuple(kernel_size, nd)
+        self.stride = _tuple(stride if stride is not None else kernel_size, nd)
+        self.padding = _tuple(padding, nd)
+
+    def extra_repr(self) -> str:
+        """The torch summary of the window arguments."""
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """Scatter ``input`` back to the positions ``indices`` of the pooled input.
+
+        Args:
+            input: ``(N, C, *spatial)`` or unbatched ``(C, *spatial)``, the pooled values.
+            indices: The int64 indices returned with them by the max pool.
+            output_size: The spatial output size (default: the unpooling formula).
+
+        Returns:
+            The unpooled tensor, zero away from the indices.
+        """
+        return type(self)._functional(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool1d (``torch.nn.MaxUnpool1d``); see :func:`F.max_unpool1d`.
+
+    Args:
+        kernel_size: The pooling window, an int or a 1-tuple.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+
+    Shape:
+        - input and indices: ``(N, C, L)`` or ``(C, L)``
+        - output: ``(N, C, (L - 1) * stride - 2 * padding + kernel_size)`` or ``output_size``.
+
+    Example:
+        >>> v, i = MaxPool1d(2, return_indices=True)(compat.randn(1, 2, 6))
+        >>> MaxUnpool1d(2)(v, i).shape
+        (1, 2, 6)
+    """
+
+    _functional = staticmethod(F.max_unpool1d)
+    _nd = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool2d (``torch.nn.MaxUnpool2d``); see :func:`F.max_unpool2d`.
+
+    Args:
+        kernel_size: The pooling window, an int or a pair.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+
+    Shape:
+        - input and indices: ``(N, C, H, W)`` or ``(C, H, W)``
+        - output: ``(N, C, H_out, W_out)``, each ``(in - 1) * stride - 2 * padding +
+          kernel_size`` unless ``output_size`` is given.
+
+    Example:
+        >>> v, i = MaxPool2d(2, return_indices=True)(compat.randn(1, 2, 4, 6))
+        >>> MaxUnpool2d(2)(v, i).shape
+        (1, 2, 4, 6)
+    """
+
+    _functional = staticmethod(F.max_unpool2d)
+    _nd = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool3d (``torch.nn.MaxUnpool3d``); see :func:`F.max_unpool3d`.
+
+    Args:
+        kernel_size: The pooling window, an int or a tuple of 3 ints.
+        stride: The pooling stride (default: ``kernel_size``).
+        padding: The pooling padding (default 0).
+
+    Shape:
+        - input and indices: ``(N, C, D, H, W)`` or ``(C, D, H, W)``
+        - output: ``(N, C, D_out, H_out, W_out)``, each ``(in - 1) * stride - 2 * padding +
+          kernel_size`` unless ``output_size`` is given.
+
+    Example:
+        >>> v, i = MaxPool3d(2, return_indices=True)(compat.randn(1, 2, 4, 4, 4))
+        >>> MaxUnpool3d(2)(v, i).shape
+        (1, 2, 4, 4, 4)
+    """
+
+    _functional = staticmethod(F.max_unpool3d)
+    _nd = 3
+
+
+class _FractionalMaxPoolNd(Module):
+    _functional: Any = None
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = None,
+        output_ratio: Any = None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = kernel_size
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = output_size
+        self.output_ratio = output_ratio
+        if output_size is None and output_ratio is None:
+            raise InvalidArgumentError(
+                f"{name} requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise InvalidArgumentError("only one of output_size and output_ratio may be specified")
+        if output_ratio is not None:
+            ratios = output_ratio if isinstance(output_ratio, (list, tuple)) else [output_ratio]
+            if not all(0 < r < 1 for r in ratios):
+                raise InvalidArgumentError(
+                    f"output_ratio must be between 0 and 1 (got {output_ratio})"
+                )
+
+    def forward(self, input: Tensor) -> Any:
+        """Fractional-max-pool ``input``.
+
+        Args:
+            input: ``(N, C, *spatial)`` or unbatched ``(C, *spatial)``.
+
+        Returns:
+            The pooled tensor, or ``(values, indices)`` with ``return_indices``.
+        """
+        return type(self)._functional(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """2-d fractional max pooling (``torch.nn.FractionalMaxPool2d``).
+
+    See :func:`compat.nn.functional.fractional_max_pool2d`; without ``_random_samples`` each
+    call draws new samples from compat's default generator.
+
+    Args:
+        kernel_size: The window, an int or a pair.
+        output_size: The output size, an int or a pair.
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: Fixed ``(N, C, 2)`` samples (a buffer), making the pooling
+            deterministic.
+
+    Shape:
+        - input: ``(N, C, H, W)`` or ``(C, H, W)``; output: ``(N, C, oH, oW)`` or ``(C, oH, oW)``.
+
+    Raises:
+        InvalidArgumentError: For neither or both of ``output_size`` and ``output_ratio``, or a
+            ratio outside ``(0, 1)`` (also ValueError, as torch's).
+
+    Example:
+        >>> FractionalMaxPool2d(3, output_ratio=0.5)(compat.randn(1, 2, 8, 8)).shape
+        (1, 2, 4, 4)
+    """
+
+    _functional = staticmethod(F.fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-d fractional max pooling (``torch.nn.FractionalMaxPool3d``).
+
+    See :func:`compat.nn.functional.fractional_max_pool3d`.
+
+    Args:
+        kernel_size: The window, an int or a tuple of 3 ints.
+        output_size: The output size, an int or a tuple of 3 ints.
+        output_ratio: Or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: Also return the flat index of each maximum (int64).
+        _random_samples: Fixed ``(N, C, 3)`` samples (a buffer).
+
+    Shape:
+        - input: ``(N, C, T, H, W)`` or ``(C, T, H, W)``.
+
+    Raises:
+        InvalidArgumentError: For neither or both of ``output_size`` and ``output_ratio``, or a
+            ratio outside ``(0, 1)`` (also ValueError, as torch's).
+
+    Example:
+        >>> FractionalMaxPool3d(2, output_size=2)(compat.randn(1, 2, 5, 5, 5)).shape
+        (1, 2, 2, 2, 2)
+    """
+
+    _functional = staticmethod(F.fractional_max_pool3d)
