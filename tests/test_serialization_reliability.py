@@ -246,3 +246,30 @@ def test_jax_arrays_nested_containers_and_plain_values(tmp_path):
     assert out["a"][1]["b"][1:] == (None, [])
     np.testing.assert_array_equal(out["a"][0], [0, 1, 2])
     assert out["a"][0].dtype == jnp.int32
+
+
+def test_atomic_write_replaces_whole_files_and_leaves_no_strays(tmp_path):
+    import threading
+
+    from rustorch_fx.serialization import atomic_write
+
+    path = tmp_path / "state.bin"
+    with atomic_write(path) as f:
+        f.write(b"first")
+    with open(path, "rb") as reader:  # a reader of the old file keeps seeing all of it
+        with atomic_write(path) as f:
+            f.write(b"second")
+        assert reader.read() == b"first"
+
+    def failing_writer():
+        with atomic_write(path) as f:
+            f.write(b"partial")
+            raise RuntimeError("the writer failed")
+
+    with pytest.raises(RuntimeError, match="the writer failed"):
+        failing_writer()
+    for t in threading.enumerate():
+        if t.name == "atomic_write-discard":
+            t.join()
+    assert path.read_bytes() == b"second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.bin"]

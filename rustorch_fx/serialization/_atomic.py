@@ -5,10 +5,38 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from typing import IO
 
 from rustorch_fx.errors import SerializationError
+
+
+def _keep_old(path: str) -> str | None:
+    """A second name for the file at ``path``, so the rename does not have to free its blocks.
+
+    Freeing a large file's blocks (which ``os.replace`` does when it drops the last name of the
+    old file) takes tens of milliseconds; with a second name, the rename only drops a link and
+    the blocks are freed on a helper thread afterwards.
+    """
+    if not os.path.isfile(path):
+        return None
+    old = f"{path}.{os.getpid()}.{threading.get_ident()}.old"
+    try:
+        os.link(path, old)
+    except OSError:  # no hard links here (some filesystems): rename frees the blocks itself
+        return None
+    return old
+
+
+def _discard_later(old: str) -> None:
+    # not a daemon: the interpreter waits for it at exit, so no .old file is left behind
+    threading.Thread(target=_unlink_quietly, args=(old,), name="atomic_write-discard").start()
+
+
+def _unlink_quietly(old: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(old)
 
 
 @contextlib.contextmanager
@@ -48,7 +76,10 @@ def atomic_write(path: str | os.PathLike[str], op: str = "save") -> Iterator[IO[
             yield f
             f.flush()
             os.fsync(f.fileno())
+        old = _keep_old(path)
         os.replace(tmp, path)
+        if old is not None:
+            _discard_later(old)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
