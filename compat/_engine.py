@@ -372,10 +372,13 @@ class Node:
 class AccumulateGrad:
     """The node that accumulates into a leaf's ``.grad`` (what ``next_functions`` shows)."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("post_hooks", "variable")
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
+        # hook(tensor) callables run after the leaf's .grad is accumulated
+        # (Tensor.register_post_accumulate_grad_hook).
+        self.post_hooks: list[Callable[..., Any]] = []
 
     def name(self) -> str:
         """``"torch::autograd::AccumulateGrad"``, as torch names it."""

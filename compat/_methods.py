@@ -32,7 +32,14 @@ from compat import _dtype, _views
 from compat._engine import apply
 from compat._tensor import Tensor
 from rustorch_fx import ops
-from rustorch_fx.errors import ArgumentTypeError, DTypeError, IndexOutOfRangeError
+from rustorch_fx.errors import (
+    ArgumentTypeError,
+    AutogradError,
+    DTypeError,
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    ShapeError,
+)
 
 _REQUIRED = object()
 _NUMBERS = (builtins.bool, builtins.int, builtins.float, builtins.complex, np.number, np.bool_)
@@ -104,11 +111,39 @@ def _positive(input: Any) -> jax.Array:
     return ops.mul(input, 1)
 
 
+def _clamp_min(input: Any, min: Any) -> jax.Array:
+    return ops.clamp(input, min, None)
+
+
+def _clamp_max(input: Any, max: Any) -> jax.Array:
+    return ops.clamp(input, None, max)
+
+
+def _resolve(input: Any) -> jax.Array:
+    # compat has no lazy conjugate/negative bits: the values are already resolved
+    return jax.numpy.asarray(input)
+
+
+def _unique(input: Any, *args: Any, **kwargs: Any) -> Any:
+    out = ops.unique(input, *args, **kwargs)
+    return out if not isinstance(out, tuple) else (out[0], *(_to_int64(o) for o in out[1:]))
+
+
+def _unique_consecutive(input: Any, *args: Any, **kwargs: Any) -> Any:
+    out = ops.unique_consecutive(input, *args, **kwargs)
+    return out if not isinstance(out, tuple) else (out[0], *(_to_int64(o) for o in out[1:]))
+
+
 _WRAPPERS: dict[str, Callable[..., Any]] = {
     "_scatter": _scatter,
     "_fill": _fill,
     "_positive": _positive,
     "_float_power": _float_power,
+    "_clamp_min": _clamp_min,
+    "_clamp_max": _clamp_max,
+    "_resolve": _resolve,
+    "_unique": _unique,
+    "_unique_consecutive": _unique_consecutive,
 }
 
 
@@ -301,6 +336,56 @@ nanquantile | input:T, q:A, dim=None, keepdim=False, *, interpolation='linear' |
 bincount | input:T, weights:T=None, minlength=0, *, length=None | mfx
 searchsorted | sorted_sequence:T, values:T, *, out_int32=False, right=False, side=None, sorter:T=None | fx
 histc | input:T, bins=100, min=0, max=0 | mf
+clamp_min=@_clamp_min | input:T, min:T | mfi
+clamp_max=@_clamp_max | input:T, max:T | mfi
+unique=@_unique | input:T, sorted=True, return_inverse=False, return_counts=False, dim=None, *, size=None | mf
+unique_consecutive=@_unique_consecutive | input:T, return_inverse=False, return_counts=False, dim=None, *, size=None | mf
+diff | input:T, n=1, dim=-1, prepend:T=None, append:T=None | mf
+unfold | input:T, dimension, size, step | m
+conj | input:T | mf
+resolve_conj=@_resolve | input:T | mf
+resolve_neg=@_resolve | input:T | mf
+real | input:T | mf
+imag | input:T | mf
+angle | input:T | mf
+hsplit | input:T, indices_or_sections | mfv
+vsplit | input:T, indices_or_sections | mfv
+dsplit | input:T, indices_or_sections | mfv
+split_with_sizes=split | input:T, split_sizes, dim=0 | mfv
+argwhere=nonzero | input:T, *, size=None | mfx
+masked_scatter | input:T, mask:T, source:T | mfi
+index_put | input:T, indices:L, values:T, accumulate=False | mfi
+renorm | input:T, p, dim, maxnorm | mfi
+sum_to_size | input:T, *size | m
+dist | input:T, other:T, p=2 | mf
+cov | input:T, *, correction=1, fweights:T=None, aweights:T=None | mf
+corrcoef | input:T | mf
+frexp | input:T | mf
+ldexp | input:T, other:T | mfi
+gcd | input:T, other:T | mfi
+lcm | input:T, other:T | mfi
+i0 | input:T | mfi
+nextafter | input:T, other:T | mfi
+polygamma | n, input:T | mfi s=input
+mvlgamma | input:T, p | mfi
+fill_diagonal | input:T, fill_value:T, wrap=False | i
+det | input:T | mf
+logdet | input:T | mf
+slogdet | input:T | mf
+inverse | input:T | mf
+pinverse | input:T, rcond=1e-15 | mf
+matrix_power | input:T, n | mf
+matrix_exp | input:T | mf
+cholesky | input:T, upper=False | mf
+cholesky_solve | input:T, input2:T, upper=False | mf
+cholesky_inverse | input:T, upper=False | mf
+qr | input:T, some=True | mf
+svd | input:T, some=True, compute_uv=True | mf
+triangular_solve | input:T, A:T, upper=True, transpose=False, unitriangular=False | mf
+lu | input:T, pivot=True, get_infos=False | mf
+conj_physical=conj | input:T | mfi
+narrow_copy=narrow | input:T, dim, start, length | mf
+addr | input:T, vec1:T, vec2:T, *, beta=1, alpha=1 | mfi
 """
 
 
@@ -358,6 +443,63 @@ def _pre_int64_accumulate(b: dict[str, Any]) -> None:
         b["dtype"] = _INT64
 
 
+def _pre_unique(b: dict[str, Any]) -> None:
+    x, dim = _raw(b["input"]), b["dim"]
+    if isinstance(x, jax.core.Tracer):
+        return  # under a trace: ops.unique asks for size=
+    fn = ops.unique if "sorted" in b else ops.unique_consecutive
+    values = fn(x, dim=dim)
+    b["size"] = builtins.int(values.shape[0 if dim is None else dim])
+
+
+def _pre_masked_scatter(b: dict[str, Any]) -> None:
+    mask, source = _raw(b["mask"]), _raw(b["source"])
+    if isinstance(mask, jax.core.Tracer) or not _is_array(mask):
+        return
+    x = _raw(b["input"])
+    try:
+        shape = np.broadcast_shapes(np.shape(x), np.shape(mask))
+    except ValueError:
+        return  # the op raises ShapeError naming both shapes
+    count = builtins.int(np.count_nonzero(np.broadcast_to(np.asarray(mask), shape)))
+    if count > np.size(source):
+        raise ShapeError(
+            f"masked_scatter: expected source to have at least {count} elements (the True "
+            f"values of mask), got {np.size(source)}"
+        )
+
+
+def _pre_index_put(b: dict[str, Any]) -> None:
+    """Bool masks become integer indices and indices are bounds-checked, eagerly."""
+    shape = np.shape(_raw(b["input"]))
+    if not isinstance(b["indices"], list | tuple):
+        raise ArgumentTypeError(
+            f"index_put: indices must be a tuple of index tensors, got "
+            f"{type(b['indices']).__name__}"
+        )
+    out: list[Any] = []
+    for index in b["indices"]:
+        value = _raw(index)
+        if _is_array(value) and not isinstance(value, jax.core.Tracer):
+            arr = np.asarray(value)
+            if arr.dtype == np.bool_:
+                out.extend(Tensor._wrap(jax.numpy.asarray(a)) for a in np.nonzero(arr))
+                continue
+            if arr.dtype.kind in "iu" and len(out) < len(shape):
+                size = shape[len(out)]
+                _check_bounds("index_put", arr, size, -size)
+        out.append(index)
+    b["indices"] = tuple(out)
+
+
+def _pre_split_with_sizes(b: dict[str, Any]) -> None:
+    if not isinstance(b["split_sizes"], list | tuple):
+        raise ArgumentTypeError(
+            f"split_with_sizes: split_sizes must be a sequence of ints, got "
+            f"{type(b['split_sizes']).__name__}"
+        )
+
+
 _PRE: dict[str, Callable[[dict[str, Any]], None]] = {
     "sum": _pre_int64_accumulate,
     "nansum": _pre_int64_accumulate,
@@ -370,6 +512,12 @@ _PRE: dict[str, Callable[[dict[str, Any]], None]] = {
     "bincount": _pre_bincount,
     "take": _pre_take,
     "take_along_dim": _pre_take_along_dim,
+    "unique": _pre_unique,
+    "unique_consecutive": _pre_unique,
+    "argwhere": _pre_nonzero,
+    "masked_scatter": _pre_masked_scatter,
+    "index_put": _pre_index_put,
+    "split_with_sizes": _pre_split_with_sizes,
     **{
         n: _pre_dim_index(n)
         for n in [
@@ -880,6 +1028,25 @@ def _mT(self: Tensor) -> Tensor:
     return _call(_TABLE["transpose"], (-2, -1), {}, self)
 
 
+def _mH(self: Tensor) -> Tensor:
+    if self.ndim < 2:
+        raise ShapeError(
+            f"mH: tensor.mH is only supported on matrices or batches of matrices. Got "
+            f"{self.ndim}-D tensor."
+        )
+    return _call(_TABLE["adjoint"], (), {}, self)
+
+
+def _H(self: Tensor) -> Tensor:
+    if self.ndim not in (0, 2):
+        raise ShapeError(
+            f"H: tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor."
+        )
+    return (
+        _call(_TABLE["adjoint"], (), {}, self) if self.ndim else _call(_TABLE["conj"], (), {}, self)
+    )
+
+
 def _inplace_view(name: str) -> Callable[..., Any]:
     method = name[:-1]
 
@@ -919,6 +1086,745 @@ def _iop(name: str) -> Callable[..., Any]:
     return operator
 
 
+# ----------------------------------------------------------------------------------------------
+# metadata and cheap methods (compat stores every tensor densely, C-contiguous, on one device)
+# ----------------------------------------------------------------------------------------------
+
+
+class layout:
+    """A memory layout, as ``torch.layout``; compat tensors are always :data:`strided`.
+
+    Args:
+        name: The layout's name (``"strided"``).
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2).layout
+        torch.strided
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+strided = layout("strided")
+
+
+def _nelement(self: Tensor) -> builtins.int:
+    """Number of elements (an alias of :meth:`numel`).
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, 3).nelement()
+        6
+    """
+    return builtins.int(np.size(self._value))
+
+
+def _ndimension(self: Tensor) -> builtins.int:
+    """Number of dimensions (an alias of :meth:`dim`).
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, 3).ndimension()
+        2
+    """
+    return self._value.ndim
+
+
+def _element_size(self: Tensor) -> builtins.int:
+    """Size of one element in bytes.
+
+    Returns:
+        An int (4 for float32).
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, dtype=compat.float64).element_size()
+        8
+    """
+    return np.dtype(self._value.dtype).itemsize
+
+
+def _nbytes(self: Tensor) -> builtins.int:
+    """Bytes the elements take: ``numel() * element_size()``."""
+    return builtins.int(np.size(self._value)) * np.dtype(self._value.dtype).itemsize
+
+
+def _contiguous_strides(shape: tuple[builtins.int, ...]) -> tuple[builtins.int, ...]:
+    strides = []
+    step = 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= builtins.max(size, 1)
+    return tuple(reversed(strides))
+
+
+def _stride(self: Tensor, dim: Any = None) -> Any:
+    """The strides, in elements, of a C-contiguous tensor of this shape (torch's convention).
+
+    compat stores every tensor densely in row-major order (a transposed or expanded view holds
+    its own dense values), so this is always the contiguous stride; torch gives a transposed
+    or expanded view's strides into its base instead.
+
+    Args:
+        self: The tensor.
+        dim: A dimension, to get that one stride.
+
+    Returns:
+        A tuple of ints, or an int.
+
+    Raises:
+        IndexOutOfRangeError: If ``dim`` is out of range.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, 3, 4).stride()
+        (12, 4, 1)
+    """
+    strides = _contiguous_strides(tuple(self._value.shape))
+    if dim is None:
+        return strides
+    if not isinstance(dim, builtins.int | np.integer) or isinstance(dim, builtins.bool):
+        raise ArgumentTypeError(f"stride: dim must be an int, got {type(dim).__name__}")
+    ndim = len(strides)
+    if not -builtins.max(ndim, 1) <= dim < builtins.max(ndim, 1):
+        raise IndexOutOfRangeError(
+            f"stride: dim {dim} is out of range for a tensor of {ndim} dimension(s)"
+        )
+    return strides[dim] if ndim else 1
+
+
+def _storage_offset(self: Tensor) -> builtins.int:
+    """Offset, in elements, of this tensor's first element in its storage.
+
+    0 for a tensor that is not a view; for a view (slice, ``select``, ``narrow``, ...), the
+    position of its first element in the flattened base it aliases (torch's value for these
+    views; 0 for an empty view).
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(2, 3)
+        >>> x[1].storage_offset(), x.storage_offset()
+        (3, 0)
+    """
+    if self._view is None or not np.size(self._value):
+        return 0
+    return builtins.int(np.asarray(self._data.idx).reshape(-1)[0])
+
+
+def _is_signed(self: Tensor) -> builtins.bool:
+    """Whether the dtype is signed (floating, complex and signed integer dtypes).
+
+    Returns:
+        A bool: False for ``uint8`` and ``bool``.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(1).is_signed(), compat.zeros(1, dtype=compat.uint8).is_signed()
+        (True, False)
+    """
+    return np.dtype(self._value.dtype).kind in "ifc" or self._value.dtype == jax.numpy.bfloat16
+
+
+def _is_nonzero(self: Tensor) -> builtins.bool:
+    """Whether a one-element tensor is nonzero (``bool(x)`` that raises for other sizes).
+
+    Returns:
+        A bool.
+
+    Raises:
+        InvalidArgumentError: If the tensor does not have exactly one element.
+
+    Example:
+        >>> import compat
+        >>> compat.tensor([0.5]).is_nonzero()
+        True
+    """
+    n = np.size(self._value)
+    if n != 1:
+        what = "no values" if n == 0 else "more than one value"
+        raise InvalidArgumentError(f"is_nonzero: Boolean value of Tensor with {what} is ambiguous")
+    return builtins.bool(np.asarray(self._value).reshape(()) != 0)
+
+
+def _is_same_size(self: Tensor, other: Tensor) -> builtins.bool:
+    """Whether ``other`` has this tensor's shape.
+
+    Args:
+        self: The tensor.
+        other: A tensor.
+
+    Returns:
+        A bool.
+
+    Raises:
+        ArgumentTypeError: If ``other`` is not a tensor.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, 3).is_same_size(compat.ones(2, 3))
+        True
+    """
+    return self.shape == _shape_of("is_same_size", other)
+
+
+def _get_device(self: Tensor) -> builtins.int:
+    """The GPU index holding this tensor, or -1 on the CPU (as torch).
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2).get_device()
+        -1
+    """
+    dev = self.device
+    return -1 if dev.type == "cpu" else builtins.int(dev.index or 0)
+
+
+def _data_ptr(self: Tensor) -> builtins.int:
+    """Address of the tensor's first element: the JAX buffer's pointer, plus a view's offset.
+
+    JAX arrays are immutable, so an in-place op gives the tensor a new buffer and a new
+    ``data_ptr()``; a view reports its base's current buffer plus its
+    :meth:`storage_offset` times :meth:`element_size`, as torch. Use it to compare tensors or
+    for logging, not to write memory. On a backend without buffer pointers, and inside a
+    trace (no buffer exists), it is ``0``.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(2, 3)
+        >>> x[1].data_ptr() - x.data_ptr() == 3 * x.element_size()
+        True
+    """
+    root = _views.root_of(self._data).value
+    getter = getattr(root, "unsafe_buffer_pointer", None)
+    if getter is None or isinstance(root, jax.core.Tracer):
+        return 0
+    try:
+        base = builtins.int(getter())
+    except Exception:  # a backend or sharding without a single buffer pointer
+        return 0
+    return base + _storage_offset(self) * np.dtype(self._value.dtype).itemsize
+
+
+def _is_inference(self: Tensor) -> builtins.bool:
+    """Whether this tensor was created inside :class:`compat.inference_mode`.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import compat
+        >>> with compat.inference_mode():
+        ...     y = compat.ones(2) * 2
+        >>> y.is_inference(), compat.ones(2).is_inference()
+        (True, False)
+    """
+    return self._inference
+
+
+def _is_shared(self: Tensor) -> builtins.bool:
+    """Whether the tensor is in shared memory: always False (JAX buffers are process-local).
+
+    Returns:
+        False.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2).is_shared()
+        False
+    """
+    return False
+
+
+def _share_memory_(self: Tensor) -> Tensor:
+    """Accepted for torch compatibility: returns this tensor unchanged.
+
+    JAX buffers cannot be moved to shared memory; compat's DataLoader workers exchange
+    arrays through their own channel, so scripts calling this still run.
+
+    Returns:
+        This tensor.
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(2)
+        >>> x.share_memory_() is x
+        True
+    """
+    return self
+
+
+def _pin_memory(self: Tensor, device: Any = None) -> Tensor:
+    """Accepted for torch compatibility: returns this tensor (JAX manages host transfers).
+
+    Args:
+        self: The tensor.
+        device: Accepted and ignored.
+
+    Returns:
+        This tensor; :meth:`is_pinned` stays False.
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(2)
+        >>> x.pin_memory() is x
+        True
+    """
+    return self
+
+
+def _is_pinned(self: Tensor, device: Any = None) -> builtins.bool:
+    """Whether the tensor is in page-locked memory: always False in compat.
+
+    Args:
+        self: The tensor.
+        device: Accepted and ignored.
+
+    Returns:
+        False.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2).is_pinned()
+        False
+    """
+    return False
+
+
+def _output_nr(self: Tensor) -> builtins.int:
+    """Which output of its ``grad_fn`` this tensor is (0 for leaves)."""
+    return self._output_nr if self.grad_fn is not None else 0
+
+
+def _new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Legacy constructor ``x.new(...)``: a tensor of this tensor's dtype (unless ``dtype``).
+
+    ``x.new()`` is empty (shape ``(0,)``), ``x.new(2, 3)`` uninitialized (zeros in compat) of
+    that shape, ``x.new(data)`` a copy of ``data`` (a list, tuple, array or tensor).
+
+    Args:
+        self: The tensor.
+        *args: Sizes (ints), or one data argument.
+        **kwargs: ``dtype``, ``device`` (ignored) and ``requires_grad``.
+
+    Returns:
+        A new leaf tensor.
+
+    Raises:
+        ArgumentTypeError: For an unexpected keyword or a mix of sizes and data.
+        DTypeError: For a data tensor of another dtype (as torch).
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, dtype=compat.float64).new([1, 2]).dtype
+        torch.float64
+        >>> compat.zeros(2).new(2, 3).shape
+        (2, 3)
+    """
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("device", None)
+    requires_grad = kwargs.pop("requires_grad", False)
+    if kwargs:
+        raise ArgumentTypeError(f"new: got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not args:
+        return self.new_empty((0,), dtype=dtype, requires_grad=requires_grad)
+    if builtins.all(
+        isinstance(a, builtins.int | np.integer) and not isinstance(a, builtins.bool) for a in args
+    ):
+        return self.new_zeros(*args, dtype=dtype, requires_grad=requires_grad)
+    if len(args) != 1:
+        raise ArgumentTypeError(
+            f"new: expected sizes (ints) or one data argument, got {len(args)} arguments of "
+            f"types {[type(a).__name__ for a in args]}"
+        )
+    data = args[0]
+    if type(data).__name__ == "Size":  # torch.Size: sizes, not data
+        return self.new_zeros(*data, dtype=dtype, requires_grad=requires_grad)
+    if isinstance(data, Tensor) and dtype is None and data._value.dtype != self._value.dtype:
+        raise DTypeError(
+            f"new: expected a tensor of dtype {np.dtype(self._value.dtype).name}, got "
+            f"{np.dtype(data._value.dtype).name} (as torch; use new_tensor to convert)"
+        )
+    return self.new_tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def _register_post_accumulate_grad_hook(self: Tensor, hook: Callable[..., Any]) -> Any:
+    """Register ``hook(tensor)``, called after this leaf's ``.grad`` is accumulated in backward.
+
+    The hook gets the tensor itself (read ``tensor.grad``) and returns None; it is not called
+    by :func:`compat.autograd.grad`, which accumulates nothing.
+
+    Args:
+        self: The tensor.
+        hook: ``hook(tensor) -> None``.
+
+    Returns:
+        A handle whose ``remove()`` unregisters the hook.
+
+    Raises:
+        ArgumentTypeError: If ``hook`` is not callable.
+        AutogradError: If the tensor does not require grad or is not a leaf.
+
+    Example:
+        >>> import compat
+        >>> w = compat.ones(2, requires_grad=True)
+        >>> seen = []
+        >>> _ = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        >>> (w * 3).sum().backward()
+        >>> seen
+        [[3.0, 3.0]]
+    """
+    from compat._tensor import _HookHandle
+
+    if not callable(hook):
+        raise ArgumentTypeError(
+            f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}"
+        )
+    if not self._requires_grad:
+        raise AutogradError(
+            "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+            "doesn't require gradient"
+        )
+    if self.grad_fn is not None:
+        raise AutogradError(
+            "register_post_accumulate_grad_hook: post accumulate grad hooks cannot be "
+            "registered on non-leaf tensors"
+        )
+    hooks = self._grad_accumulator().post_hooks
+    hooks.append(hook)
+    return _HookHandle(hooks, hook)
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """In-place :func:`float_power`: this tensor must already be float64 (or complex128).
+
+    Args:
+        self: The tensor.
+        exponent: A tensor or number.
+
+    Returns:
+        This tensor.
+
+    Raises:
+        DTypeError: If this tensor's dtype is not the result's (float64, or complex128 for a
+            complex operand), as torch.
+
+    Example:
+        >>> import compat
+        >>> compat.tensor([2.0], dtype=compat.float64).float_power_(3).tolist()
+        [8.0]
+    """
+    complex_ = np.iscomplexobj(self._value) or np.iscomplexobj(_raw(exponent))
+    want = np.dtype(np.complex128 if complex_ else np.float64)
+    have = np.dtype(self._value.dtype)
+    if have != want:
+        raise DTypeError(
+            f"float_power_: the base given to float_power_ has dtype {have.name} but the "
+            f"operation's result requires dtype {want.name}"
+        )
+    return _FLOAT_POWER_INPLACE(self, exponent)
+
+
+_FLOAT_POWER_INPLACE = _make_inplace(_TABLE["float_power"])
+
+
+# ----------------------------------------------------------------------------------------------
+# in-place random fills, drawn from compat's generators (compat._random)
+# ----------------------------------------------------------------------------------------------
+
+
+def _fill_sample(input: Any, key: Any, *, sampler: str, params: tuple[Any, ...]) -> jax.Array:
+    # The draw depends on input's shape and dtype only: the recorded op passes no gradient
+    # to the old values, as torch's in-place fills.
+    return getattr(ops, sampler)(key, input.shape, *params, dtype=input.dtype)
+
+
+def _fill_bernoulli(input: Any, key: Any, p: Any) -> jax.Array:
+    return ops.bernoulli(key, p, input.shape, dtype=input.dtype)
+
+
+def _fill_randint(input: Any, key: Any, *, low: builtins.int, high: builtins.int) -> jax.Array:
+    if input.dtype == np.bool_:
+        return ops.bernoulli(key, 0.5, input.shape, dtype=input.dtype)
+    return ops.randint(key, low, high, input.shape, dtype=input.dtype)
+
+
+def _draw(self: Tensor, name: str, fn: Any, generator: Any, *args: Any, **static: Any) -> Tensor:
+    from compat import _creation
+
+    return self._inplace(name, apply(fn, self, _creation._key(generator), *args, **static))
+
+
+def _make_fill(name: str, sampler: str, defaults: tuple[tuple[str, Any], ...]) -> Callable:
+    names = [n for n, _ in defaults]
+
+    def fill(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        if len(args) > len(names):
+            raise ArgumentTypeError(
+                f"{name}: takes {len(names)} positional argument(s) but {len(args)} were given"
+            )
+        values = dict(defaults)
+        values.update(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in values:
+                raise ArgumentTypeError(f"{name}: got an unexpected keyword argument '{key}'")
+            values[key] = value
+        missing = [n for n in names if values[n] is _REQUIRED]
+        if missing:
+            raise ArgumentTypeError(f"{name}: missing required argument '{missing[0]}'")
+        params = tuple(_static(values[n]) for n in names)
+        return _draw(self, name, _fill_sample, generator, sampler=sampler, params=params)
+
+    signature = ", ".join(n if d is _REQUIRED else f"{n}={d!r}" for n, d in defaults)
+    fill.__name__ = name
+    fill.__qualname__ = f"Tensor.{name}"
+    fill.__doc__ = (
+        f"Fill this tensor in place with samples of :func:`rustorch_fx.ops.{sampler}` "
+        f"(``{name}({signature}, *, generator=None)``).\n\n"
+        "    Args:\n"
+        "        self: The tensor (its shape and dtype are kept).\n"
+        f"        *args: ``{signature}``, as torch.\n"
+        "        generator: A :class:`compat.Generator` (the default generator when None).\n"
+        "        **kwargs: The same parameters by name.\n\n"
+        "    Returns:\n        This tensor.\n\n"
+        "    Raises:\n        RusTorchError: For parameters torch rejects (a non-positive scale, a "
+        "probability outside its range, a dtype the distribution does not support).\n"
+    )
+    return fill
+
+
+def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill this tensor in place with 0/1 draws that are 1 with probability ``p``.
+
+    Args:
+        self: The tensor (its shape and dtype, bool included, are kept).
+        p: A probability, or a tensor of them broadcastable to this tensor's shape.
+        generator: A :class:`compat.Generator` (the default generator when None).
+
+    Returns:
+        This tensor.
+
+    Raises:
+        InvalidArgumentError: If a probability is outside ``[0, 1]``.
+        ShapeError: If ``p`` does not broadcast to this tensor's shape.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(3).bernoulli_(1.0).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    if not (_is_array(p) or isinstance(p, _NUMBERS)):
+        raise ArgumentTypeError(
+            f"bernoulli_: p must be a number or a Tensor, got {type(p).__name__}"
+        )
+    if isinstance(p, _NUMBERS) and not 0 <= p <= 1:
+        raise InvalidArgumentError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    return _draw(self, "bernoulli_", _fill_bernoulli, generator, p)
+
+
+def _random_bounds(self: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    if len(args) > 2:
+        raise ArgumentTypeError(f"random_: takes at most 2 bounds, got {len(args)}")
+    unknown = set(kwargs) - {"from", "to"}
+    if unknown:
+        raise ArgumentTypeError(f"random_: got an unexpected keyword argument '{unknown.pop()}'")
+    if len(args) == 1 and "to" not in kwargs and "from" not in kwargs:
+        low, high = 0, args[0]  # random_(to)
+    else:
+        low = args[0] if args else kwargs.get("from", 0)
+        high = args[1] if len(args) > 1 else kwargs.get("to")
+    for label, v in (("from", low), ("to", high)):
+        if v is not None and not isinstance(v, builtins.int | np.integer):
+            raise ArgumentTypeError(f"random_: '{label}' must be an int, got {v!r}")
+    return low, high
+
+
+def _random_(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+    """Fill this tensor in place with integers drawn uniformly (``random_(from=0, to=None)``).
+
+    ``random_()`` draws from ``[0, 2**mantissa]`` for floating dtypes (2**24 for float32)
+    and ``[0, max]`` for integer dtypes (compat: ``[0, max)`` for int64, whose ``max + 1``
+    does not fit); ``random_(to)`` from ``[0, to)``; ``random_(from, to)`` from
+    ``[from, to)``; bool tensors get False/True.
+
+    Args:
+        self: The tensor (its shape and dtype are kept).
+        *args: ``to``, or ``from, to``.
+        generator: A :class:`compat.Generator` (the default generator when None).
+        **kwargs: ``from`` and ``to`` by name.
+
+    Returns:
+        This tensor.
+
+    Raises:
+        InvalidArgumentError: If ``from >= to``.
+        ArgumentTypeError: If a bound is not an int.
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(100).random_(3, 5)
+        >>> sorted(set(x.tolist())) == [3.0, 4.0]
+        True
+    """
+    low, high = _random_bounds(self, args, kwargs)
+    dtype = np.dtype(self._value.dtype)
+    if high is None:
+        if dtype.kind == "f" or dtype == jax.numpy.bfloat16:
+            mantissa = {2: 11, 4: 24, 8: 53}.get(dtype.itemsize, 8)
+            if dtype == jax.numpy.bfloat16:
+                mantissa = 8
+            high = 2**mantissa + 1
+        elif dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            high = builtins.min(builtins.int(info.max) + 1, builtins.int(np.iinfo(np.int64).max))
+        else:
+            high = 2
+    if low >= high:
+        raise InvalidArgumentError(
+            f"random_: expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    return _draw(
+        self, "random_", _fill_randint, generator, low=builtins.int(low), high=builtins.int(high)
+    )
+
+
+def _bernoulli(self: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    """0/1 draws with this tensor's probabilities (or the number ``p``), as ``torch.bernoulli``.
+
+    Args:
+        self: The probabilities (the result takes their shape and dtype).
+        p: A probability used for every element instead.
+        generator: A :class:`compat.Generator` (the default generator when None).
+
+    Returns:
+        A new tensor.
+
+    Raises:
+        InvalidArgumentError: If a probability is outside ``[0, 1]``.
+
+    Example:
+        >>> import compat
+        >>> compat.ones(2).bernoulli().tolist()
+        [1.0, 1.0]
+    """
+    from compat import _creation
+
+    return _creation.bernoulli(self, p, generator=generator)
+
+
+def _multinomial(
+    self: Tensor,
+    num_samples: builtins.int,
+    replacement: builtins.bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Category indices drawn from the rows of these weights, as ``torch.multinomial``.
+
+    Args:
+        self: Non-negative weights, 1-D or 2-D.
+        num_samples: Samples per row.
+        replacement: Draw with replacement.
+        generator: A :class:`compat.Generator` (the default generator when None).
+
+    Returns:
+        An int64 tensor ``(num_samples,)`` or ``(rows, num_samples)``.
+
+    Raises:
+        InvalidArgumentError: If more samples than non-zero weights are asked without
+            replacement.
+
+    Example:
+        >>> import compat
+        >>> compat.tensor([0.0, 1.0]).multinomial(2, True).tolist()
+        [1, 1]
+    """
+    from compat import _creation
+
+    return _creation.multinomial(self, num_samples, replacement, generator=generator)
+
+
+_METHODS.update(
+    bernoulli_=_bernoulli_,
+    random_=_random_,
+    bernoulli=_bernoulli,
+    multinomial=_multinomial,
+    exponential_=_make_fill("exponential_", "exponential", (("lambd", 1.0),)),
+    cauchy_=_make_fill("cauchy_", "cauchy", (("median", 0.0), ("sigma", 1.0))),
+    geometric_=_make_fill("geometric_", "geometric", (("p", _REQUIRED),)),
+    log_normal_=_make_fill("log_normal_", "log_normal", (("mean", 1.0), ("std", 2.0))),
+)
+
+
+def _false_method(name: str, what: str) -> Callable[..., builtins.bool]:
+    def method(self: Tensor) -> builtins.bool:
+        return False
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"Whether {what}.\n\n    Returns:\n        False.\n"
+    return method
+
+
+def _false(doc: str) -> property:
+    def getter(self: Tensor) -> builtins.bool:
+        return False
+
+    return property(getter, doc=doc)
+
+
+_METHODS.update(
+    nelement=_nelement,
+    ndimension=_ndimension,
+    element_size=_element_size,
+    itemsize=property(_element_size, doc="Size of one element in bytes."),
+    nbytes=property(_nbytes, doc=_nbytes.__doc__),
+    stride=_stride,
+    storage_offset=_storage_offset,
+    is_signed=_is_signed,
+    is_nonzero=_is_nonzero,
+    is_same_size=_is_same_size,
+    get_device=_get_device,
+    data_ptr=_data_ptr,
+    is_inference=_is_inference,
+    is_shared=_is_shared,
+    share_memory_=_share_memory_,
+    pin_memory=_pin_memory,
+    is_pinned=_is_pinned,
+    layout=property(lambda self: strided, doc="The memory layout: always ``compat.strided``."),
+    is_sparse=_false("False: compat tensors are dense (see compat.sparse for sparse arrays)."),
+    is_quantized=_false("False: compat tensors are not quantized tensors."),
+    is_meta=_false("False: compat has no meta device; every tensor holds values."),
+    output_nr=property(_output_nr, doc=_output_nr.__doc__),
+    new=_new,
+    register_post_accumulate_grad_hook=_register_post_accumulate_grad_hook,
+    float_power_=_float_power_,
+    is_conj=_false_method("is_conj", "the conjugate bit: always False (compat conjugates eagerly)"),
+    is_neg=_false_method("is_neg", "the negative bit: always False (compat negates eagerly)"),
+)
+
 _METHODS.update(
     to=_to,
     type_as=_type_as,
@@ -935,6 +1841,8 @@ _METHODS.update(
     is_contiguous=_is_contiguous,
     T=property(_T),
     mT=property(_mT),
+    mH=property(_mH, doc="The conjugate transpose of the last two dims (a copy, not a view)."),
+    H=property(_H, doc="The conjugate transpose of a matrix (a copy, not a view)."),
     __abs__=_unary("abs"),
     __invert__=_unary("bitwise_not"),
     __pos__=_unary("positive"),
@@ -971,4 +1879,5 @@ _ATTACHED: tuple[str, ...] = tuple(n for n in _METHODS if n not in Tensor.__dict
 for _name in _ATTACHED:
     setattr(Tensor, _name, _METHODS[_name])
 
-__all__ = sorted(_FUNCTIONS)
+# the generated functions, and the layout names compat exports (compat.strided, compat.layout)
+__all__ = sorted([*_FUNCTIONS, "layout", "strided"])

@@ -77,6 +77,7 @@ class Tensor:
         "_acc",
         "_data",
         "_hooks",
+        "_inference",
         "_output_nr",
         "_requires_grad",
         "_retains",
@@ -109,6 +110,7 @@ class Tensor:
         t._retains = False
         t._acc = None
         t._view = None
+        t._inference = _grad_mode._state.inference
         return t
 
     def _grad_accumulator(self) -> Any:
@@ -293,13 +295,17 @@ class Tensor:
         if create_graph:
             g = g if isinstance(g, Tensor) else Tensor._wrap(g)
             self.grad = g if self.grad is None else self.grad + g
-            return
-        g = _value(g)
-        if self.grad is None:
-            self.grad = Tensor._wrap(g)
         else:
-            self.grad._data.value = self.grad._value + g
-            self.grad._data.version += 1
+            g = _value(g)
+            if self.grad is None:
+                self.grad = Tensor._wrap(g)
+            else:
+                self.grad._data.value = self.grad._value + g
+                self.grad._data.version += 1
+        acc = self._acc
+        if acc is not None and acc.post_hooks:  # register_post_accumulate_grad_hook
+            for hook in tuple(acc.post_hooks):
+                hook(self)
 
     def _set_grad(self, g: Any) -> None:
         self.grad = g if isinstance(g, Tensor) else Tensor._wrap(g)

@@ -24,7 +24,7 @@ Differences from torch kept on purpose are documented in each function; the gene
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -138,6 +138,21 @@ __all__ = [
     "deg2rad",
     "rad2deg",
     "sinc",
+    # complex parts
+    "conj",
+    "real",
+    "imag",
+    "angle",
+    # special functions and number theory
+    "FrexpResult",
+    "frexp",
+    "ldexp",
+    "gcd",
+    "lcm",
+    "i0",
+    "nextafter",
+    "polygamma",
+    "mvlgamma",
 ]
 
 
@@ -1947,3 +1962,327 @@ def sinc(input: ArrayOrScalar) -> jax.Array:
         Array([ 1.  , -0.21], dtype=float32)
     """
     return _float_fn("sinc", jnp.sinc, input)
+
+
+# ----------------------------------------------------------------------------------------------
+# complex parts
+
+
+@boundary("conj")
+def conj(input: ArrayOrScalar) -> jax.Array:
+    """The complex conjugate; real input is returned unchanged (as a copy: no lazy conj bit).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``, of its dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> conj(jnp.array([1 + 2j]))
+        Array([1.-2.j], dtype=complex64)
+    """
+    return _unary("conj", jnp.conj, input, floating=False)
+
+
+@boundary("real")
+def real(input: ArrayOrScalar) -> jax.Array:
+    """The real part (real input unchanged; torch returns a view, this a copy).
+
+    Args:
+        input: An array or number.
+
+    Returns:
+        An array shaped like ``input``: complex64 gives float32, complex128 float64.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> real(jnp.array([1 + 2j]))
+        Array([1.], dtype=float32)
+    """
+    return _unary("real", jnp.real, input, floating=False)
+
+
+@boundary("imag")
+def imag(input: ArrayOrScalar) -> jax.Array:
+    """The imaginary part of a complex array.
+
+    Args:
+        input: A complex array or number.
+
+    Returns:
+        An array shaped like ``input``, of the matching real dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: If ``input`` is not complex (as torch: imag is not implemented for
+            tensors with non-complex dtypes).
+
+    Example:
+        >>> imag(jnp.array([1 + 2j]))
+        Array([2.], dtype=float32)
+    """
+    return _unary("imag", jnp.imag, input, floating=False, allow=(3,))
+
+
+def _angle(x: jax.Array) -> jax.Array:
+    if jnp.iscomplexobj(x):
+        return jnp.angle(x)
+    # torch: pi for negative numbers, 0 otherwise, nan propagates
+    return jnp.where(jnp.isnan(x), x, jnp.where(x < 0, jnp.asarray(math.pi, x.dtype), 0 * x))
+
+
+@boundary("angle")
+def angle(input: ArrayOrScalar) -> jax.Array:
+    """The argument (phase) of each element: ``pi`` for negative reals, 0 for the others.
+
+    Args:
+        input: An array or number; integers give float32.
+
+    Returns:
+        A real floating array shaped like ``input`` (complex64 gives float32).
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+
+    Example:
+        >>> angle(jnp.array([-1.0, 2.0]))
+        Array([3.1415927, 0.       ], dtype=float32)
+    """
+    return _unary("angle", _angle, input)
+
+
+# ----------------------------------------------------------------------------------------------
+# special functions and number theory
+
+
+class FrexpResult(NamedTuple):
+    """``(mantissa, exponent)`` of :func:`frexp`, as ``torch.return_types.frexp``.
+
+    Example:
+        >>> frexp(jnp.array([8.0])).exponent.tolist()
+        [4]
+    """
+
+    mantissa: jax.Array
+    exponent: jax.Array
+
+
+@boundary("frexp")
+def frexp(input: ArrayOrScalar) -> FrexpResult:
+    """Split each element into a mantissa in ``(-1, 1)`` and a power of two.
+
+    ``input == mantissa * 2 ** exponent``, with ``0.5 <= |mantissa| < 1`` (0 for 0).
+
+    Args:
+        input: A floating array or number.
+
+    Returns:
+        ``FrexpResult(mantissa, exponent)``: the mantissa in ``input``'s dtype, the exponent
+        ``int32`` (as torch).
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: If ``input`` is not floating (torch supports floating dtypes only).
+
+    Example:
+        >>> m, e = frexp(jnp.array([8.0, 0.3]))
+        >>> m.tolist(), e.tolist()
+        ([0.5, 0.6000000238418579], [4, -1])
+    """
+    (x,), _ = _prepare("frexp", allow=(2,), input=input)
+    mantissa, exponent = jnp.frexp(x)
+    return FrexpResult(mantissa, exponent.astype(jnp.int32))
+
+
+@boundary("ldexp")
+def ldexp(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """``input * 2 ** other``; integer operands give float32 (as torch).
+
+    Args:
+        input: The mantissas.
+        other: The exponents, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+
+    Example:
+        >>> ldexp(jnp.array([1, 2]), jnp.array([3, 1]))
+        Array([8., 4.], dtype=float32)
+    """
+    (a, b), dtype = _prepare("ldexp", floating=True, input=input, other=other)
+    return a * jnp.exp2(b.astype(dtype))
+
+
+def _integer_binary(op: str, fn: Any, input: Any, other: Any) -> jax.Array:
+    (a, b), _ = _prepare(op, allow=(1,), input=input, other=other)
+    return fn(a, b)
+
+
+@boundary("gcd")
+def gcd(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Greatest common divisor, elementwise, non-negative (``gcd(0, 0) == 0``).
+
+    Args:
+        input: An integer array or number.
+        other: An integer array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted integer dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool, floating or complex operands (as torch).
+
+    Example:
+        >>> gcd(jnp.array([-4, 0]), jnp.array([6, 0])).tolist()
+        [2, 0]
+    """
+    return _integer_binary("gcd", jnp.gcd, input, other)
+
+
+@boundary("lcm")
+def lcm(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """Least common multiple, elementwise, non-negative (0 when an operand is 0).
+
+    Args:
+        input: An integer array or number.
+        other: An integer array or number, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted integer dtype.
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For bool, floating or complex operands (as torch).
+
+    Example:
+        >>> lcm(jnp.array([-4, 0]), jnp.array([6, 3])).tolist()
+        [12, 0]
+    """
+    return _integer_binary("lcm", jnp.lcm, input, other)
+
+
+@boundary("i0")
+def i0(input: ArrayOrScalar) -> jax.Array:
+    """The modified Bessel function of the first kind, order 0; integers give float32.
+
+    Args:
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number.
+        DTypeError: For complex input.
+
+    Example:
+        >>> bool(jnp.allclose(i0(jnp.array([0.0, 1.0])), jnp.array([1.0, 1.2661]), atol=1e-4))
+        True
+    """
+    return _float_fn("i0", jax.scipy.special.i0, input, complex_ok=False)
+
+
+@boundary("nextafter")
+def nextafter(input: ArrayOrScalar, other: ArrayOrScalar) -> jax.Array:
+    """The next representable floating value after ``input`` towards ``other``.
+
+    Args:
+        input: A floating array or number.
+        other: The direction, broadcast against ``input``.
+
+    Returns:
+        An array of the broadcast shape and the promoted floating dtype (not differentiable).
+
+    Raises:
+        ArgumentTypeError: If an operand is not an array or a number.
+        ShapeError: If the shapes do not broadcast.
+        DTypeError: For integer, bool or complex operands (as torch).
+
+    Example:
+        >>> bool(nextafter(jnp.array([1.0]), 2.0)[0] > 1.0)
+        True
+    """
+    (a, b), _ = _prepare("nextafter", allow=(2,), input=input, other=other)
+    return lax.stop_gradient(jnp.nextafter(a, b))
+
+
+@boundary("polygamma")
+def polygamma(n: int, input: ArrayOrScalar) -> jax.Array:
+    """The ``n``-th derivative of :func:`digamma`; integers give float32.
+
+    Args:
+        n: The order, a non-negative int (0 is digamma).
+        input: A real array or number.
+
+    Returns:
+        An array shaped like ``input``, of a floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number, or ``n`` not an int.
+        InvalidArgumentError: If ``n`` is negative.
+        DTypeError: For complex input.
+
+    Example:
+        >>> polygamma(1, jnp.array([1.0])).round(4)
+        Array([1.6449], dtype=float32)
+    """
+    if not isinstance(n, int | np.integer) or isinstance(n, bool):
+        raise ArgumentTypeError(f"polygamma: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise InvalidArgumentError(f"polygamma: n must be non-negative, got {n}")
+    if n == 0:
+        return _float_fn("polygamma", _digamma, input, complex_ok=False)
+    order = int(n)
+    return _float_fn(
+        "polygamma",
+        lambda x: jax.scipy.special.polygamma(jnp.asarray(order, jnp.int32), x),
+        input,
+        complex_ok=False,
+    )
+
+
+@boundary("mvlgamma")
+def mvlgamma(input: ArrayOrScalar, p: int) -> jax.Array:
+    """The multivariate log-gamma of dimension ``p``, elementwise.
+
+    ``sum_{i<p} lgamma(input - i/2) + p(p-1)/4 log(pi)``. torch documents the domain
+    ``input > (p - 1) / 2``; outside it the value is that of the formula (torch 2.13 does not
+    raise either).
+
+    Args:
+        input: A floating array or number.
+        p: The dimension, a positive int.
+
+    Returns:
+        An array shaped like ``input``, of its floating dtype.
+
+    Raises:
+        ArgumentTypeError: If ``input`` is not an array or a number, or ``p`` not an int.
+        InvalidArgumentError: If ``p < 1``.
+        DTypeError: For integer, bool or complex input (as torch).
+
+    Example:
+        >>> mvlgamma(jnp.array([2.5]), 2).round(4)
+        Array([0.857], dtype=float32)
+    """
+    if not isinstance(p, int | np.integer) or isinstance(p, bool):
+        raise ArgumentTypeError(f"mvlgamma: p must be an int, got {type(p).__name__}")
+    if p < 1:
+        raise InvalidArgumentError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
+    (x,), _ = _prepare("mvlgamma", allow=(2,), input=input)
+    steps = jnp.arange(int(p), dtype=x.dtype) / 2
+    const = p * (p - 1) / 4 * math.log(math.pi)
+    return jnp.sum(lax.lgamma(x[..., None] - steps), axis=-1) + jnp.asarray(const, x.dtype)

@@ -62,6 +62,9 @@ __all__ = [
     "take",
     "take_along_dim",
     "put",
+    "masked_scatter",
+    "index_put",
+    "fill_diagonal",
 ]
 
 ArrayLike = Any
@@ -1096,3 +1099,204 @@ def take_along_dim(input: ArrayLike, indices: ArrayLike, dim: int | None = None)
     i_shape = (*common[:d], i1.shape[d], *common[d + 1 :])
     out = gather(jnp.broadcast_to(x1, x_shape), d, jnp.broadcast_to(i1, i_shape))
     return out if x.ndim else out.reshape(idx.shape)
+
+
+# --------------------------------------------------------------------------- masked_scatter, index_put
+
+
+@boundary("masked_scatter")
+def masked_scatter(input: ArrayLike, mask: ArrayLike, source: ArrayLike) -> jax.Array:
+    """Copy ``source``'s elements, in order, into the positions where ``mask`` is True.
+
+    ``mask`` broadcasts with ``input``; the k-th True position (row-major) takes
+    ``source.reshape(-1)[k]``. Gradients flow to ``input`` (where the mask is False) and to
+    the used elements of ``source``.
+
+    Args:
+        input: The array to copy into.
+        mask: A bool array broadcastable with ``input``.
+        source: An array of ``input``'s dtype with at least as many elements as True positions.
+
+    Returns:
+        An array of the broadcast shape and ``input``'s dtype.
+
+    Raises:
+        DTypeError: If ``mask`` is not bool or ``source``'s dtype differs from ``input``'s.
+        ShapeError: If the shapes do not broadcast, or (when concrete) ``source`` has fewer
+            elements than ``mask`` has True values.
+        ArgumentTypeError: If an argument is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> x = jnp.zeros(4)
+        >>> ops.masked_scatter(x, jnp.array([True, False, True, False]), jnp.array([1.0, 2.0])).tolist()
+        [1.0, 0.0, 2.0, 0.0]
+    """
+    x = as_array("masked_scatter", "input", input)
+    m = _mask("masked_scatter", "mask", mask)
+    src = as_array("masked_scatter", "source", source)
+    if src.dtype != x.dtype:
+        raise DTypeError(
+            f"masked_scatter: expected input and source to have the same dtype, got "
+            f"{np.dtype(x.dtype).name} and {np.dtype(src.dtype).name}"
+        )
+    shape = _broadcast_shapes("masked_scatter", ("input", "mask"), x.shape, m.shape)
+    x, m = jnp.broadcast_to(x, shape), jnp.broadcast_to(m, shape)
+    flat = m.reshape(-1)
+    if not is_tracer(m):
+        count = int(np.count_nonzero(np.asarray(flat)))
+        if count > src.size:
+            raise ShapeError(
+                f"masked_scatter: expected source to have at least {count} elements (the True "
+                f"values of mask), got {src.size}"
+            )
+    if src.size == 0:
+        return x
+    pos = jnp.clip(jnp.cumsum(flat.astype(_dtypes.INDEX)) - 1, 0, src.size - 1)
+    picked = jnp.take(src.reshape(-1), pos).reshape(shape)
+    return jnp.where(m, picked, x)
+
+
+def _put_indices(op: str, x: jax.Array, indices: Any) -> tuple[jax.Array, ...]:
+    if not isinstance(indices, (list, tuple)):
+        raise ArgumentTypeError(
+            f"{op}: indices must be a tuple of index arrays, got {type(indices).__name__}"
+        )
+    out: list[jax.Array] = []
+    for k, index in enumerate(indices):
+        idx = as_array(op, f"indices[{k}]", index)
+        if idx.dtype == np.bool_:
+            if is_tracer(idx):
+                raise TracingError(
+                    f"{op}: a bool mask index selects a number of elements that depends on its "
+                    "values, unknown under jax.jit; pass integer indices"
+                )
+            dims = len(out)
+            if x.shape[dims : dims + idx.ndim] != idx.shape:
+                raise ShapeError(
+                    f"{op}: the mask of shape {idx.shape} does not match the indexed "
+                    f"dimensions {x.shape[dims : dims + idx.ndim]} of input {x.shape}"
+                )
+            out.extend(jnp.asarray(a, _dtypes.INDEX) for a in np.nonzero(np.asarray(idx)))
+            continue
+        require_integer(op, f"indices[{k}]", idx)
+        out.append(idx)
+    if len(out) > x.ndim:
+        raise IndexOutOfRangeError(
+            f"{op}: too many indices ({len(out)}) for an array of {x.ndim} dimension(s)"
+        )
+    for d, idx in enumerate(out):
+        if not is_tracer(idx) and idx.size:
+            arr = np.asarray(idx)
+            size = x.shape[d]
+            bad = arr[(arr < -size) | (arr >= size)]
+            if bad.size:
+                raise IndexOutOfRangeError(
+                    f"{op}: index {bad.reshape(-1)[0]} is out of bounds for dimension {d} with "
+                    f"size {size}"
+                )
+    return tuple(out)
+
+
+@boundary("index_put")
+def index_put(
+    input: ArrayLike, indices: Any, values: ArrayLike, accumulate: bool = False
+) -> jax.Array:
+    """``input[indices] = values`` (or ``+= values`` with ``accumulate``) out of place.
+
+    As ``Tensor.index_put``: ``indices`` is a tuple of integer arrays (broadcast together,
+    indexing the leading dimensions; negative indices count from the end) or bool masks
+    (eager only). With ``accumulate`` repeated indices add up; without it, which of the
+    repeated writes wins is unspecified (as torch).
+
+    Args:
+        input: The array.
+        indices: A tuple of index arrays.
+        values: The values, broadcast to the indexed shape; an array must have ``input``'s
+            dtype (a Python number is converted).
+        accumulate: Add instead of replacing.
+
+    Returns:
+        An array shaped like ``input``.
+
+    Raises:
+        DTypeError: For floating indices, or values of another dtype.
+        IndexOutOfRangeError: For (concrete) out-of-range indices, or too many of them.
+        TracingError: For a bool mask index under ``jax.jit``.
+        ShapeError: If the values do not broadcast to the indexed shape.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.index_put(jnp.zeros(3), (jnp.array([0, 0, 2]),), jnp.array(1.0), True).tolist()
+        [2.0, 0.0, 1.0]
+    """
+    x = as_array("index_put", "input", input)
+    idx = _put_indices("index_put", x, indices)
+    if isinstance(values, _SCALARS):
+        v = _value("index_put", values, np.dtype(x.dtype))
+    else:
+        v = as_array("index_put", "values", values)
+        if v.dtype != x.dtype and not (v.ndim == 0 and v.aval.weak_type):
+            raise DTypeError(
+                f"index_put: values must have the dtype of input ({np.dtype(x.dtype).name}), "
+                f"got {np.dtype(v.dtype).name}"
+            )
+        v = v.astype(x.dtype)
+    ref = x.at[idx]
+    try:
+        target = jax.eval_shape(lambda a: a[idx], jax.ShapeDtypeStruct(x.shape, x.dtype)).shape
+        v = jnp.broadcast_to(v, target)
+    except ValueError as exc:
+        raise ShapeError(
+            f"index_put: values of shape {v.shape} cannot be broadcast to the indexed shape "
+            f"{target}"
+        ) from exc
+    return ref.add(v, mode="drop") if accumulate else ref.set(v, mode="drop")
+
+
+@boundary("fill_diagonal")
+def fill_diagonal(input: ArrayLike, fill_value: ArrayLike, wrap: bool = False) -> jax.Array:
+    """Set the main diagonal to ``fill_value`` (``Tensor.fill_diagonal_``, out of place).
+
+    For 2-D input the diagonal is ``input[i, i]``; with ``wrap`` a tall matrix's diagonal
+    restarts below every square block (after a gap row), as torch and NumPy. Inputs of more
+    than 2 dimensions must have all dimensions equal.
+
+    Args:
+        input: An array of at least 2 dimensions.
+        fill_value: A number or 0-d array, converted to ``input``'s dtype.
+        wrap: Continue the diagonal below a tall matrix's first square block.
+
+    Returns:
+        An array shaped like ``input``.
+
+    Raises:
+        ShapeError: For fewer than 2 dimensions, or unequal dimensions beyond 2-D.
+        ArgumentTypeError: If an argument is not an array or a number.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.fill_diagonal(jnp.zeros((2, 2)), 5.0).tolist()
+        [[5.0, 0.0], [0.0, 5.0]]
+    """
+    x = as_array("fill_diagonal", "input", input)
+    if x.ndim < 2:
+        raise ShapeError(f"fill_diagonal: dimensions must be larger than 1, got shape {x.shape}")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise ShapeError(
+            f"fill_diagonal: all dimensions of input must be of equal length, got {x.shape}"
+        )
+    v = _value("fill_diagonal", fill_value, np.dtype(x.dtype))
+    if x.ndim == 2:
+        rows, cols = x.shape
+        step = cols + 1
+        end = x.size if wrap or rows <= cols else cols * cols
+    else:
+        step = 1 + sum(int(np.prod(x.shape[k + 1 :])) for k in range(x.ndim - 1))
+        end = x.size
+    positions = np.arange(0, min(end, x.size), step)
+    return x.reshape(-1).at[jnp.asarray(positions, _dtypes.INDEX)].set(v).reshape(x.shape)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -52,6 +52,25 @@ __all__ = [
     "trace",
     "chain_matmul",
     "multi_dot",
+    "SlogdetResult",
+    "QRResult",
+    "SVDResult",
+    "det",
+    "logdet",
+    "slogdet",
+    "inverse",
+    "pinverse",
+    "matrix_power",
+    "matrix_exp",
+    "cholesky",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "qr",
+    "svd",
+    "addr",
+    "TriangularSolveResult",
+    "triangular_solve",
+    "lu",
 ]
 
 ArrayLike = Any
@@ -957,3 +976,583 @@ def multi_dot(tensors: Sequence[ArrayLike]) -> jax.Array:
                 f"got shape {a.shape}"
             )
     return _multi_dot("multi_dot", arrays)
+
+
+# ----------------------------------------------------------------------------------------------
+# decompositions, determinants, inverses (the Tensor-method names; batched over leading dims)
+
+
+class SlogdetResult(NamedTuple):
+    """``(sign, logabsdet)`` of :func:`slogdet`, as ``torch.return_types.slogdet``."""
+
+    sign: jax.Array
+    logabsdet: jax.Array
+
+
+class QRResult(NamedTuple):
+    """``(Q, R)`` of :func:`qr`, as ``torch.return_types.qr``."""
+
+    Q: jax.Array
+    R: jax.Array
+
+
+class SVDResult(NamedTuple):
+    """``(U, S, V)`` of :func:`svd`, as ``torch.return_types.svd`` (``V``, not ``Vh``)."""
+
+    U: jax.Array
+    S: jax.Array
+    V: jax.Array
+
+
+def _matrices(op: str, A: ArrayLike, square: bool = True, name: str = "A") -> jax.Array:
+    a = as_array(op, name, A)
+    if a.ndim < 2:
+        raise ShapeError(
+            f"{op}: {name} must have at least 2 dimensions (batches of matrices), got shape "
+            f"{a.shape}"
+        )
+    if square and a.shape[-1] != a.shape[-2]:
+        raise ShapeError(
+            f"{op}: {name} must be batches of square matrices, but they are "
+            f"{a.shape[-2]} by {a.shape[-1]} matrices"
+        )
+    if _dtypes.category(a.dtype) < 2:
+        raise DTypeError(
+            f"{op}: expected a floating or complex {name}, got {np.dtype(a.dtype).name}"
+        )
+    return a
+
+
+@boundary("det")
+def det(A: ArrayLike) -> jax.Array:
+    """The determinant of each square matrix (``torch.det``).
+
+    Args:
+        A: A floating or complex array ``(*, n, n)``.
+
+    Returns:
+        The determinants, shape ``(*)``.
+
+    Raises:
+        ShapeError: If ``A`` is not batches of square matrices.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If ``A`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> float(ops.det(jnp.array([[2.0, 1.0], [1.0, 3.0]])))
+        5.0
+    """
+    return jnp.linalg.det(_matrices("det", A))
+
+
+@boundary("slogdet")
+def slogdet(A: ArrayLike) -> SlogdetResult:
+    """Sign and log of the absolute value of each determinant (``torch.slogdet``).
+
+    Args:
+        A: A floating or complex array ``(*, n, n)``.
+
+    Returns:
+        ``SlogdetResult(sign, logabsdet)``; a singular matrix gives sign 0 and ``-inf``.
+
+    Raises:
+        ShapeError: If ``A`` is not batches of square matrices.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If ``A`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> [float(v) for v in ops.slogdet(jnp.array([[-2.0, 0.0], [0.0, 1.0]]))]
+        [-1.0, 0.6931471824645996]
+    """
+    sign, logabs = jnp.linalg.slogdet(_matrices("slogdet", A))
+    return SlogdetResult(sign, logabs)
+
+
+@boundary("logdet")
+def logdet(A: ArrayLike) -> jax.Array:
+    """The log of each determinant: nan for a negative determinant, ``-inf`` for zero.
+
+    Args:
+        A: A floating or complex array ``(*, n, n)``.
+
+    Returns:
+        The log-determinants, shape ``(*)`` (complex for complex input).
+
+    Raises:
+        ShapeError: If ``A`` is not batches of square matrices.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If ``A`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> float(ops.logdet(jnp.eye(2) * 2.0))
+        1.3862943649291992
+    """
+    a = _matrices("logdet", A)
+    sign, logabs = jnp.linalg.slogdet(a)
+    if jnp.iscomplexobj(a):
+        return logabs.astype(a.dtype) + jnp.log(sign)
+    return jnp.where(sign < 0, jnp.nan, logabs)
+
+
+@boundary("inverse")
+def inverse(A: ArrayLike) -> jax.Array:
+    """The inverse of each square matrix (``torch.inverse``).
+
+    A singular matrix cannot raise under ``jax.jit``; its result is inf/nan (torch raises).
+
+    Args:
+        A: A floating or complex array ``(*, n, n)``.
+
+    Returns:
+        The inverses, shaped like ``A``.
+
+    Raises:
+        ShapeError: If ``A`` is not batches of square matrices.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If ``A`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.inverse(jnp.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
+        [[0.5, 0.0], [0.0, 0.25]]
+    """
+    return jnp.linalg.inv(_matrices("inverse", A))
+
+
+@boundary("pinverse")
+def pinverse(input: ArrayLike, rcond: float = 1e-15) -> jax.Array:
+    """The Moore-Penrose pseudo-inverse of each matrix (``torch.pinverse``).
+
+    Singular values below ``rcond`` times the largest are treated as zero.
+
+    Args:
+        input: A floating or complex array ``(*, m, n)``.
+        rcond: The relative cutoff.
+
+    Returns:
+        The pseudo-inverses, ``(*, n, m)``.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dimensions.
+        DTypeError: If ``input`` is not floating or complex.
+        ArgumentTypeError: If ``input`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.pinverse(jnp.array([[2.0, 0.0]])).tolist()
+        [[0.5], [0.0]]
+    """
+    a = _matrices("pinverse", input, square=False, name="input")
+    return jnp.linalg.pinv(a, rtol=rcond)
+
+
+@boundary("matrix_power")
+def matrix_power(input: ArrayLike, n: int) -> jax.Array:
+    """The ``n``-th power of each square matrix (``n < 0``: a power of the inverse).
+
+    ``n = 0`` gives the identity. Integer matrices are allowed for ``n >= 0`` (as torch).
+
+    Args:
+        input: An array ``(*, m, m)``.
+        n: The exponent, an int.
+
+    Returns:
+        An array shaped like ``input``.
+
+    Raises:
+        ShapeError: If ``input`` is not batches of square matrices.
+        DTypeError: If ``n < 0`` and ``input`` is not floating or complex.
+        ArgumentTypeError: If ``input`` is not an array or ``n`` not an int.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.matrix_power(jnp.array([[1, 1], [0, 1]]), 3).tolist()
+        [[1, 3], [0, 1]]
+    """
+    a = as_array("matrix_power", "input", input)
+    if not isinstance(n, int | np.integer) or isinstance(n, bool):
+        raise ArgumentTypeError(f"matrix_power: n must be an int, got {type(n).__name__}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(
+            f"matrix_power: input must be batches of square matrices, got shape {a.shape}"
+        )
+    if n < 0:
+        a = jnp.linalg.inv(_matrices("matrix_power", a, name="input"))
+    return jnp.linalg.matrix_power(a, abs(int(n)))
+
+
+@boundary("matrix_exp")
+def matrix_exp(A: ArrayLike) -> jax.Array:
+    """The matrix exponential of each square matrix (``torch.matrix_exp``).
+
+    Args:
+        A: A floating or complex array ``(*, n, n)``.
+
+    Returns:
+        An array shaped like ``A``.
+
+    Raises:
+        ShapeError: If ``A`` is not batches of square matrices.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If ``A`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.matrix_exp(jnp.zeros((2, 2))).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    a = _matrices("matrix_exp", A)
+    return (
+        jax.scipy.linalg.expm(a)
+        if a.ndim == 2
+        else jax.vmap(_expm_batched)(a.reshape(-1, *a.shape[-2:])).reshape(a.shape)
+    )
+
+
+def _expm_batched(a: jax.Array) -> jax.Array:
+    return jax.scipy.linalg.expm(a)
+
+
+def _upper_flag(op: str, upper: Any) -> bool:
+    if not isinstance(upper, bool | np.bool_):
+        raise ArgumentTypeError(f"{op}: upper must be a bool, got {type(upper).__name__}")
+    return bool(upper)
+
+
+@boundary("cholesky")
+def cholesky(input: ArrayLike, upper: bool = False) -> jax.Array:
+    """The Cholesky factor of each symmetric (Hermitian) positive-definite matrix.
+
+    ``input = L @ L^H`` (or ``U^H @ U`` with ``upper``). A matrix that is not positive
+    definite gives nan (torch raises; under ``jax.jit`` nothing can be raised).
+
+    Args:
+        input: A floating or complex array ``(*, n, n)``.
+        upper: Return the upper factor ``U = L^H``.
+
+    Returns:
+        The triangular factors, shaped like ``input``.
+
+    Raises:
+        ShapeError: If ``input`` is not batches of square matrices.
+        DTypeError: If ``input`` is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.cholesky(jnp.array([[4.0, 2.0], [2.0, 5.0]])).tolist()
+        [[2.0, 0.0], [1.0, 2.0]]
+    """
+    a = _matrices("cholesky", input, name="input")
+    lower = jnp.linalg.cholesky(a)
+    return jnp.conj(jnp.swapaxes(lower, -1, -2)) if _upper_flag("cholesky", upper) else lower
+
+
+@boundary("cholesky_solve")
+def cholesky_solve(B: ArrayLike, L: ArrayLike, upper: bool = False) -> jax.Array:
+    """Solve ``A X = B`` given the Cholesky factor ``L`` of ``A`` (``torch.cholesky_solve``).
+
+    Args:
+        B: The right-hand sides ``(*, n, k)``.
+        L: The lower (or, with ``upper``, upper) Cholesky factor ``(*, n, n)``.
+        upper: ``L`` is the upper factor.
+
+    Returns:
+        ``X``, of the broadcast batch shape ``(*, n, k)``.
+
+    Raises:
+        ShapeError: If the shapes do not fit.
+        DTypeError: If an operand is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.cholesky_solve(jnp.array([[4.0], [2.0]]), jnp.array([[2.0, 0.0], [0.0, 1.0]])).tolist()
+        [[1.0], [2.0]]
+    """
+    b = _matrices("cholesky_solve", B, square=False, name="B")
+    factor = _matrices("cholesky_solve", L, name="L")
+    if b.shape[-2] != factor.shape[-1]:
+        raise ShapeError(
+            f"cholesky_solve: B has {b.shape[-2]} rows but L is {factor.shape[-1]} by "
+            f"{factor.shape[-1]}"
+        )
+    dtype = jnp.result_type(b, factor)
+    batch = jnp.broadcast_shapes(b.shape[:-2], factor.shape[:-2])
+    b = jnp.broadcast_to(b.astype(dtype), (*batch, *b.shape[-2:]))
+    factor = jnp.broadcast_to(factor.astype(dtype), (*batch, *factor.shape[-2:]))
+    return jnp.linalg.solve(_factored(factor, _upper_flag("cholesky_solve", upper)), b)
+
+
+def _factored(factor: jax.Array, upper: bool) -> jax.Array:
+    """``A = L L^H`` (``U^H U``) from the factor's triangle, differentiable in every entry.
+
+    The value uses only the factor's triangle (as LAPACK's potrs); the other triangle enters
+    with a zero value but a gradient, so the derivative is torch's, which treats the factor as
+    a full matrix.
+    """
+    tri = jnp.triu(factor) if upper else jnp.tril(factor)
+    rest = factor - tri
+    full = tri + (rest - lax.stop_gradient(rest))
+    if upper:
+        return jnp.conj(jnp.swapaxes(full, -1, -2)) @ full
+    return full @ jnp.conj(jnp.swapaxes(full, -1, -2))
+
+
+@boundary("cholesky_inverse")
+def cholesky_inverse(L: ArrayLike, upper: bool = False) -> jax.Array:
+    """The inverse of ``A`` from its Cholesky factor (``torch.cholesky_inverse``).
+
+    Args:
+        L: The lower (or, with ``upper``, upper) Cholesky factor ``(*, n, n)``.
+        upper: ``L`` is the upper factor.
+
+    Returns:
+        ``A^{-1}``, shaped like ``L``.
+
+    Raises:
+        ShapeError: If ``L`` is not batches of square matrices.
+        DTypeError: If ``L`` is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.cholesky_inverse(jnp.array([[2.0, 0.0], [0.0, 1.0]])).tolist()
+        [[0.25, 0.0], [0.0, 1.0]]
+    """
+    factor = _matrices("cholesky_inverse", L, name="L")
+    eye = jnp.broadcast_to(jnp.eye(factor.shape[-1], dtype=factor.dtype), factor.shape)
+    return cholesky_solve(eye, factor, upper)
+
+
+@boundary("qr")
+def qr(input: ArrayLike, some: bool = True) -> QRResult:
+    """The QR decomposition of each matrix (``torch.qr``): ``input = Q @ R``.
+
+    Args:
+        input: A floating or complex array ``(*, m, n)``.
+        some: Reduced decomposition (``Q`` is ``(*, m, k)``, ``k = min(m, n)``); ``False``
+            gives the complete one (``Q`` square).
+
+    Returns:
+        ``QRResult(Q, R)``.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dimensions.
+        DTypeError: If ``input`` is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> q, r = ops.qr(jnp.array([[3.0, 1.0], [4.0, 2.0]]))
+        >>> bool(jnp.allclose(q @ r, jnp.array([[3.0, 1.0], [4.0, 2.0]]), atol=1e-5))
+        True
+    """
+    a = _matrices("qr", input, square=False, name="input")
+    if not isinstance(some, bool | np.bool_):
+        raise ArgumentTypeError(f"qr: some must be a bool, got {type(some).__name__}")
+    q, r = jnp.linalg.qr(a, mode="reduced" if some else "complete")
+    return QRResult(q, r)
+
+
+@boundary("svd")
+def svd(input: ArrayLike, some: bool = True, compute_uv: bool = True) -> SVDResult:
+    """The singular value decomposition, ``input = U diag(S) V^H`` (``torch.svd``).
+
+    torch.svd's conventions: ``V`` (not ``V^H``) is returned; ``some`` gives the reduced
+    factors; with ``compute_uv=False``, ``U`` and ``V`` are zeros of the full shapes.
+
+    Args:
+        input: A floating or complex array ``(*, m, n)``.
+        some: Reduced (``U`` ``(*, m, k)``, ``V`` ``(*, n, k)``) rather than full factors.
+        compute_uv: Compute ``U`` and ``V``.
+
+    Returns:
+        ``SVDResult(U, S, V)``, ``S`` real and descending.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dimensions.
+        DTypeError: If ``input`` is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.svd(jnp.array([[3.0, 0.0], [0.0, -2.0]])).S.tolist()
+        [3.0, 2.0]
+    """
+    a = _matrices("svd", input, square=False, name="input")
+    for name, flag in (("some", some), ("compute_uv", compute_uv)):
+        if not isinstance(flag, bool | np.bool_):
+            raise ArgumentTypeError(f"svd: {name} must be a bool, got {type(flag).__name__}")
+    m, n = a.shape[-2:]
+    if not compute_uv:
+        s = jnp.linalg.svd(a, compute_uv=False)
+        return SVDResult(
+            jnp.zeros((*a.shape[:-2], m, m), a.dtype), s, jnp.zeros((*a.shape[:-2], n, n), a.dtype)
+        )
+    u, s, vh = jnp.linalg.svd(a, full_matrices=not some)
+    return SVDResult(u, s, jnp.conj(jnp.swapaxes(vh, -1, -2)))
+
+
+class TriangularSolveResult(NamedTuple):
+    """``(solution, cloned_coefficient)`` of :func:`triangular_solve` (torch's names)."""
+
+    solution: jax.Array
+    cloned_coefficient: jax.Array
+
+
+@boundary("triangular_solve")
+def triangular_solve(
+    b: ArrayLike,
+    A: ArrayLike,
+    upper: bool = True,
+    transpose: bool = False,
+    unitriangular: bool = False,
+) -> TriangularSolveResult:
+    """Solve ``A X = b`` for triangular ``A`` (``torch.triangular_solve``; batched).
+
+    Only ``A``'s triangle is read (and differentiated), as LAPACK's trtrs.
+
+    Args:
+        b: Right-hand sides ``(*, n, k)``.
+        A: Triangular matrices ``(*, n, n)``.
+        upper: ``A`` is upper (else lower) triangular.
+        transpose: Solve ``A^T X = b`` instead.
+        unitriangular: Take ``A``'s diagonal as ones.
+
+    Returns:
+        ``TriangularSolveResult(solution, cloned_coefficient)``: ``X`` of the broadcast batch
+        shape and a copy of ``A``.
+
+    Raises:
+        ShapeError: If the shapes do not fit.
+        DTypeError: If an operand is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.triangular_solve(jnp.array([[2.0], [4.0]]), jnp.array([[1.0, 0.0], [0.0, 2.0]])).solution.tolist()
+        [[2.0], [2.0]]
+    """
+    rhs = _matrices("triangular_solve", b, square=False, name="b")
+    a = _matrices("triangular_solve", A)
+    flags = {"upper": upper, "transpose": transpose, "unitriangular": unitriangular}
+    for name, flag in flags.items():
+        if not isinstance(flag, bool | np.bool_):
+            raise ArgumentTypeError(
+                f"triangular_solve: {name} must be a bool, got {type(flag).__name__}"
+            )
+    if rhs.shape[-2] != a.shape[-1]:
+        raise ShapeError(
+            f"triangular_solve: b has {rhs.shape[-2]} rows but A is {a.shape[-1]} by {a.shape[-1]}"
+        )
+    dtype = jnp.result_type(rhs, a)
+    batch = jnp.broadcast_shapes(rhs.shape[:-2], a.shape[:-2])
+    rhs = jnp.broadcast_to(rhs.astype(dtype), (*batch, *rhs.shape[-2:]))
+    coef = jnp.broadcast_to(a.astype(dtype), (*batch, *a.shape[-2:]))
+    x = jax.scipy.linalg.solve_triangular(
+        coef,
+        rhs,
+        trans="T" if transpose else 0,
+        lower=not upper,
+        unit_diagonal=bool(unitriangular),
+    )
+    return TriangularSolveResult(x, a + 0)
+
+
+@boundary("lu")
+def lu(A: ArrayLike, pivot: bool = True, get_infos: bool = False) -> tuple[jax.Array, ...]:
+    """The LU factorization with partial pivoting (``torch.lu``, LAPACK's getrf layout).
+
+    Args:
+        A: A floating or complex array ``(*, m, n)``.
+        pivot: Must be True (torch has no unpivoted LU on the CPU).
+        get_infos: Also return LAPACK's info per matrix (0, or the 1-based index of the
+            first zero pivot).
+
+    Returns:
+        ``(LU, pivots)`` or ``(LU, pivots, infos)``: ``L`` (unit diagonal, below) and ``U``
+        packed in one array, and the 1-based ``int32`` row interchanges.
+
+    Raises:
+        InvalidArgumentError: If ``pivot`` is False.
+        ShapeError: If ``A`` has fewer than 2 dimensions.
+        DTypeError: If ``A`` is not floating or complex.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.lu(jnp.array([[1.0, 2.0], [3.0, 4.0]]))[1].tolist()
+        [2, 2]
+    """
+    a = _matrices("lu", A, square=False)
+    for name, flag in (("pivot", pivot), ("get_infos", get_infos)):
+        if not isinstance(flag, bool | np.bool_):
+            raise ArgumentTypeError(f"lu: {name} must be a bool, got {type(flag).__name__}")
+    if not pivot:
+        raise InvalidArgumentError("lu: LU without pivoting is not implemented on the CPU")
+    packed, pivots, _ = lax.linalg.lu(a)
+    pivots = (pivots + 1).astype(jnp.int32)
+    if not get_infos:
+        return packed, pivots
+    k = min(a.shape[-2:])
+    diag = jnp.diagonal(packed, axis1=-2, axis2=-1)[..., :k]
+    zero = diag == 0
+    infos = jnp.where(jnp.any(zero, axis=-1), jnp.argmax(zero, axis=-1) + 1, 0)
+    return packed, pivots, infos.astype(jnp.int32)
+
+
+def addr(
+    input: ArrayLike, vec1: ArrayLike, vec2: ArrayLike, *, beta: float = 1, alpha: float = 1
+) -> jax.Array:
+    """``beta * input + alpha * outer(vec1, vec2)`` (``torch.addr``).
+
+    As torch: ``beta=0`` ignores ``input`` (NaNs in it do not propagate), and the operands
+    share one dtype.
+
+    Args:
+        input: Broadcastable to ``(n, m)``.
+        vec1: Shape ``(n,)``.
+        vec2: Shape ``(m,)``.
+        beta: Multiplier of ``input``.
+        alpha: Multiplier of the outer product.
+
+    Returns:
+        Shape ``(n, m)``.
+
+    Raises:
+        ShapeError: If the shapes do not fit.
+        DTypeError: If the dtypes differ, or ``alpha``/``beta`` is fractional for integer arrays.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.addr(jnp.zeros((2, 2)), jnp.ones(2), jnp.array([1.0, 2.0]), alpha=2).tolist()
+        [[2.0, 4.0], [2.0, 4.0]]
+    """
+    op = "addr"
+    c = as_array(op, "input", input)
+    a = as_array(op, "vec1", vec1)
+    b = as_array(op, "vec2", vec2)
+    _ndim(op, "vec1", a, 1)
+    _ndim(op, "vec2", b, 1)
+    _same_dtype(op, c, a, b)
+    _check_scalars(op, a.dtype, beta, alpha)
+    return _add_scaled(op, c, a[:, None] * b[None, :], beta, alpha)

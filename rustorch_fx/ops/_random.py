@@ -37,6 +37,10 @@ __all__ = [
     "uniform",
     "bernoulli",
     "multinomial",
+    "exponential",
+    "cauchy",
+    "geometric",
+    "log_normal",
 ]
 
 ArrayLike = Any
@@ -465,3 +469,176 @@ def multinomial(
         return jnp.moveaxis(draws, 0, -1).astype(_dtypes.INDEX)
     scores = logits + jax.random.gumbel(k, w.shape, _dtypes.DEFAULT_FLOAT)
     return lax.top_k(scores, num_samples)[1].astype(_dtypes.INDEX)
+
+
+# ----------------------------------------------------------------------------------------------
+# the distributions of torch's in-place fills (exponential_, cauchy_, geometric_, log_normal_)
+# ----------------------------------------------------------------------------------------------
+
+
+def _sample_dtype(op: str, dtype: DTypeLike) -> np.dtype:
+    dt = _dtypes.resolve(op, dtype, _dtypes.DEFAULT_FLOAT)
+    if dt == np.bool_ or _dtypes.category(dt) == 3:
+        raise DTypeError(f"{op}: expected a real floating or integer dtype, got {dt.name}")
+    return dt
+
+
+def _floating_dtype(op: str, dtype: DTypeLike) -> np.dtype:
+    dt = _sample_dtype(op, dtype)
+    _floating(op, dt)
+    return dt
+
+
+def exponential(
+    key: KeyArray, size: Sequence[int], lambd: float = 1.0, *, dtype: DTypeLike = None
+) -> jax.Array:
+    """Exponential samples with rate ``lambd`` (mean ``1 / lambd``), as ``Tensor.exponential_``.
+
+    Args:
+        key: A PRNG key.
+        size: The shape.
+        lambd: The rate, positive.
+        dtype: A floating dtype; ``float32`` by default.
+
+    Returns:
+        An array of shape ``size``.
+
+    Raises:
+        ArgumentTypeError: If ``key`` is not a PRNG key or ``lambd`` not a number.
+        InvalidArgumentError: If ``lambd <= 0``.
+        DTypeError: If ``dtype`` is not floating.
+
+    Example:
+        >>> import jax
+        >>> from rustorch_fx import ops
+        >>> bool((ops.exponential(jax.random.key(0), (100,), 2.0) >= 0).all())
+        True
+    """
+    k = _key("exponential", key)
+    shape = size_arg("exponential", size)
+    rate = _number("exponential", "lambd", lambd)
+    if not rate > 0:
+        raise InvalidArgumentError(f"exponential: expects lambda > 0.0, but found lambda={lambd}")
+    dt = _floating_dtype("exponential", dtype)
+    return (jax.random.exponential(k, shape, dt) / rate).astype(dt)
+
+
+def cauchy(
+    key: KeyArray,
+    size: Sequence[int],
+    median: float = 0.0,
+    sigma: float = 1.0,
+    *,
+    dtype: DTypeLike = None,
+) -> jax.Array:
+    """Cauchy samples ``median + sigma * tan(pi * (U - 1/2))``, as ``Tensor.cauchy_``.
+
+    Args:
+        key: A PRNG key.
+        size: The shape.
+        median: The location.
+        sigma: The scale (half width at half maximum), positive.
+        dtype: A floating dtype; ``float32`` by default.
+
+    Returns:
+        An array of shape ``size``.
+
+    Raises:
+        ArgumentTypeError: If ``key`` is not a PRNG key or a parameter not a number.
+        InvalidArgumentError: If ``sigma <= 0``.
+        DTypeError: If ``dtype`` is not floating.
+
+    Example:
+        >>> import jax
+        >>> from rustorch_fx import ops
+        >>> ops.cauchy(jax.random.key(0), (2, 3)).shape
+        (2, 3)
+    """
+    k = _key("cauchy", key)
+    shape = size_arg("cauchy", size)
+    loc = _number("cauchy", "median", median)
+    scale = _number("cauchy", "sigma", sigma)
+    if not scale > 0:
+        raise InvalidArgumentError(f"cauchy: expects sigma > 0.0, but found sigma={sigma}")
+    dt = _floating_dtype("cauchy", dtype)
+    return (loc + scale * jax.random.cauchy(k, shape, dt)).astype(dt)
+
+
+def geometric(
+    key: KeyArray, size: Sequence[int], p: float, *, dtype: DTypeLike = None
+) -> jax.Array:
+    """Geometric samples: the number of Bernoulli(``p``) trials up to the first success (>= 1).
+
+    As ``Tensor.geometric_``: ``P(X = k) = (1 - p)^(k - 1) p`` for ``k = 1, 2, ...``.
+
+    Args:
+        key: A PRNG key.
+        size: The shape.
+        p: The success probability, in ``(0, 1)``.
+        dtype: A real dtype (floating or integer); ``float32`` by default.
+
+    Returns:
+        An array of shape ``size`` holding positive integers.
+
+    Raises:
+        ArgumentTypeError: If ``key`` is not a PRNG key or ``p`` not a number.
+        InvalidArgumentError: If ``p`` is not in ``(0, 1)``.
+        DTypeError: If ``dtype`` is bool or complex.
+
+    Example:
+        >>> import jax
+        >>> from rustorch_fx import ops
+        >>> bool((ops.geometric(jax.random.key(0), (100,), 0.3) >= 1).all())
+        True
+    """
+    k = _key("geometric", key)
+    shape = size_arg("geometric", size)
+    prob = _number("geometric", "p", p)
+    if not 0 < prob < 1:
+        raise InvalidArgumentError(f"geometric: expects p to be in (0, 1), but got p={p}")
+    dt = _sample_dtype("geometric", dtype)
+    u = jax.random.uniform(k, shape, jnp.float64 if dt == np.float64 else jnp.float32)
+    # inverse CDF: the smallest k with 1 - (1 - p)^k >= u; 1 - u is in (0, 1]
+    trials = jnp.ceil(jnp.log1p(-u) / np.log1p(-prob))
+    return jnp.maximum(trials, 1).astype(dt)
+
+
+def log_normal(
+    key: KeyArray,
+    size: Sequence[int],
+    mean: float = 1.0,
+    std: float = 2.0,
+    *,
+    dtype: DTypeLike = None,
+) -> jax.Array:
+    """Log-normal samples ``exp(mean + std * N(0, 1))``, as ``Tensor.log_normal_``.
+
+    Args:
+        key: A PRNG key.
+        size: The shape.
+        mean: The mean of the underlying normal.
+        std: Its standard deviation, positive.
+        dtype: A floating dtype; ``float32`` by default.
+
+    Returns:
+        An array of shape ``size``, positive.
+
+    Raises:
+        ArgumentTypeError: If ``key`` is not a PRNG key or a parameter not a number.
+        InvalidArgumentError: If ``std <= 0``.
+        DTypeError: If ``dtype`` is not floating.
+
+    Example:
+        >>> import jax
+        >>> from rustorch_fx import ops
+        >>> bool((ops.log_normal(jax.random.key(0), (100,)) > 0).all())
+        True
+    """
+    k = _key("log_normal", key)
+    shape = size_arg("log_normal", size)
+    mu = _number("log_normal", "mean", mean)
+    sd = _number("log_normal", "std", std)
+    if not sd > 0:
+        raise InvalidArgumentError(f"log_normal: expects std > 0.0, but found std={std}")
+    dt = _floating_dtype("log_normal", dtype)
+    return jnp.exp(mu + sd * jax.random.normal(k, shape, dt)).astype(dt)

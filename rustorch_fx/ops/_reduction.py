@@ -74,6 +74,11 @@ __all__ = [
     "cummax",
     "cummin",
     "logcumsumexp",
+    "renorm",
+    "sum_to_size",
+    "dist",
+    "cov",
+    "corrcoef",
 ]
 
 ArrayLike = Any
@@ -1457,3 +1462,255 @@ def logcumsumexp(input: ArrayLike, dim: int) -> jax.Array:
 @functools.partial(jax.jit, static_argnums=1)
 def _logcumsumexp_kernel(x: jax.Array, axis: int) -> jax.Array:
     return lax.cumlogsumexp(x, axis=axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# renorm, sum_to_size, dist, cov, corrcoef
+
+
+@boundary("renorm")
+def renorm(input: ArrayLike, p: float, dim: int, maxnorm: float) -> jax.Array:
+    """Rescale each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` to norm ``maxnorm``.
+
+    torch's formula: the norm of each ``input.select(dim, i)`` over all its elements; slices
+    above ``maxnorm`` are multiplied by ``maxnorm / (norm + 1e-7)``. Differentiable through
+    the norm, as torch's.
+
+    Args:
+        input: A floating array of at least 1 dimension.
+        p: The norm's order, positive.
+        dim: The dimension whose slices are renormalized.
+        maxnorm: The largest norm kept, non-negative.
+
+    Returns:
+        An array shaped like ``input``.
+
+    Raises:
+        DTypeError: If ``input`` is not floating.
+        InvalidArgumentError: If ``p <= 0`` or ``maxnorm < 0``.
+        ShapeError: If ``input`` is 0-d.
+        IndexOutOfRangeError: If ``dim`` is out of range.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> [[round(v, 3) for v in row] for row in ops.renorm(jnp.array([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0).tolist()]
+        [[0.6, 0.8], [0.3, 0.4]]
+    """
+    x = _checks.as_array("renorm", "input", input)
+    if not _dtypes.is_floating(x.dtype):
+        raise DTypeError(f"renorm: expected a floating input, got {np.dtype(x.dtype).name}")
+    if x.ndim < 1:
+        raise ShapeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    d = _checks.normalize_dim("renorm", dim, x.ndim)
+    pv = _check_ord_number("renorm", p, "p")
+    if not pv > 0:
+        raise InvalidArgumentError(f"renorm: non-positive norm not supported, got p={p}")
+    if not isinstance(maxnorm, int | float | np.number) or isinstance(maxnorm, bool):
+        raise ArgumentTypeError(f"renorm: maxnorm must be a number, got {type(maxnorm).__name__}")
+    if maxnorm < 0:
+        raise InvalidArgumentError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    others = tuple(i for i in range(x.ndim) if i != d)
+    norm = _vector_norm("renorm", x, pv, others, True)
+    limit = jnp.asarray(maxnorm, x.dtype)
+    factor = jnp.where(norm > limit, limit / (norm + 1e-7), jnp.ones_like(norm))
+    return x * factor
+
+
+@boundary("sum_to_size")
+def sum_to_size(input: ArrayLike, *size: Any) -> jax.Array:
+    """Sum ``input`` down to ``size``, which must broadcast (expand) to ``input``'s shape.
+
+    The reverse of broadcasting (``Tensor.sum_to_size``): leading dimensions are summed away
+    and dimensions of size 1 in ``size`` are summed with ``keepdim``.
+
+    Args:
+        input: The array.
+        *size: The target shape, as ints or one sequence.
+
+    Returns:
+        An array of shape ``size`` (``input``'s dtype).
+
+    Raises:
+        ShapeError: If ``size`` is not expandable to ``input``'s shape.
+        ArgumentTypeError: If ``size`` is not ints.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.sum_to_size(jnp.ones((2, 3)), 1, 3).tolist()
+        [[2.0, 2.0, 2.0]]
+    """
+    x = _checks.as_array("sum_to_size", "input", input)
+    target = _checks.size_arg("sum_to_size", size)
+    lead = x.ndim - len(target)
+    if lead < 0 or builtins.any(
+        t not in (1, s) for t, s in zip(target, x.shape[lead:], strict=True)
+    ):
+        raise ShapeError(
+            f"sum_to_size: size {list(target)} is not expandable to size {list(x.shape)}"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, t in enumerate(target) if t == 1 and x.shape[lead + i] != 1
+    )
+    out = jnp.sum(x, axis=axes, keepdims=True, dtype=x.dtype) if axes else x
+    return out.reshape(target)
+
+
+@boundary("dist")
+def dist(input: ArrayLike, other: ArrayLike, p: float = 2) -> jax.Array:
+    """The ``p``-norm of ``input - other`` (broadcast), as one vector.
+
+    Args:
+        input: A floating array.
+        other: A floating array broadcastable with ``input``.
+        p: The norm's order (``inf``, ``-inf`` and ``0`` included).
+
+    Returns:
+        A 0-d array of the promoted floating dtype.
+
+    Raises:
+        DTypeError: If the operands are not floating or complex.
+        ShapeError: If the shapes do not broadcast.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.dist(jnp.array([1.0, 2.0]), jnp.array([4.0, 6.0])).tolist()
+        5.0
+    """
+    a = _checks.as_array("dist", "input", input)
+    b = _checks.as_array("dist", "other", other)
+    for name, arr in (("input", a), ("other", b)):
+        if _dtypes.category(arr.dtype) < 2:
+            raise DTypeError(f"dist: expected a floating '{name}', got {np.dtype(arr.dtype).name}")
+    try:
+        shape = jnp.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(
+            f"dist: shapes {a.shape} ('input') and {b.shape} ('other') cannot be broadcast"
+        ) from None
+    dtype = _dtypes.result_type(a, b)
+    diff = jnp.broadcast_to(a.astype(dtype) - b.astype(dtype), shape)
+    return _vector_norm("dist", diff, _check_ord_number("dist", p, "p"), None, False)
+
+
+def _observations(op: str, input: ArrayLike) -> jax.Array:
+    x = _checks.as_array(op, "input", input)
+    if x.ndim > 2:
+        raise ShapeError(f"{op}: expected input to have two or fewer dimensions but got {x.ndim}")
+    if _dtypes.category(x.dtype) < 2:
+        x = x.astype(_dtypes.DEFAULT_FLOAT)
+    return x.reshape(1, -1) if x.ndim < 2 else x
+
+
+@boundary("cov")
+def cov(
+    input: ArrayLike,
+    *,
+    correction: int = 1,
+    fweights: ArrayLike | None = None,
+    aweights: ArrayLike | None = None,
+) -> jax.Array:
+    """The covariance matrix of the variables in the rows of ``input`` (``torch.cov``).
+
+    Columns are observations. ``fweights`` (integer frequencies) and ``aweights`` (floating
+    importance weights) weight the observations; ``correction`` is subtracted from the
+    (weighted) count as torch does. The result is squeezed: a single variable gives a 0-d
+    array. A non-positive normalizer gives inf/nan, as torch (which also warns).
+
+    Args:
+        input: A 1-D or 2-D array (integers give float32).
+        correction: Bessel's correction (1: unbiased, 0: population).
+        fweights: Optional 1-D non-negative integer weights, one per observation.
+        aweights: Optional 1-D non-negative floating weights, one per observation.
+
+    Returns:
+        The ``(variables, variables)`` covariance, squeezed.
+
+    Raises:
+        ShapeError: For more than 2 dimensions or weights of the wrong shape.
+        DTypeError: If ``fweights`` is not integer or ``aweights`` not floating.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.cov(jnp.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])).tolist()
+        [[1.0, -1.0], [-1.0, 1.0]]
+    """
+    x = _observations("cov", input)
+    n = x.shape[1]
+    if not _checks.is_int(correction):
+        raise ArgumentTypeError(f"cov: correction must be an int, got {type(correction).__name__}")
+    weights = []
+    for name, w, integral in (("fweights", fweights, True), ("aweights", aweights, False)):
+        if w is None:
+            weights.append(None)
+            continue
+        arr = _checks.as_array("cov", name, w)
+        if arr.ndim > 1 or arr.size != n:
+            raise ShapeError(
+                f"cov: expected {name} to be a 1-D array with {n} elements (one per "
+                f"observation), got shape {arr.shape}"
+            )
+        if integral != (_dtypes.category(arr.dtype) == 1):
+            kind = "integer" if integral else "floating"
+            raise DTypeError(f"cov: expected {name} to have an {kind} dtype, got {arr.dtype}")
+        weights.append(arr.reshape(n).astype(x.dtype if not integral else arr.dtype))
+    fw, aw = weights
+    w = fw if aw is None else aw if fw is None else fw * aw
+    if w is None:
+        avg = jnp.mean(x, axis=1)
+        w_sum = jnp.asarray(n, x.real.dtype)
+        norm = w_sum - correction
+    else:
+        w = w.astype(x.real.dtype)
+        w_sum = jnp.sum(w)
+        avg = jnp.sum(x * w, axis=1) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aw is None:
+            norm = w_sum - correction
+        else:
+            norm = w_sum - correction * jnp.sum(w * aw.astype(w.dtype)) / w_sum
+    norm = jnp.maximum(norm, 0)
+    xm = x - avg[:, None]
+    weighted = xm if w is None else xm * w
+    c = weighted @ jnp.conj(xm).T
+    return jnp.squeeze(c / norm.astype(c.dtype))
+
+
+@boundary("corrcoef")
+def corrcoef(input: ArrayLike) -> jax.Array:
+    """Pearson correlation coefficients of the variables in the rows of ``input``.
+
+    ``cov(input) / outer(std, std)``, clipped to ``[-1, 1]`` (real and imaginary parts
+    separately for complex input), as ``torch.corrcoef``.
+
+    Args:
+        input: A 1-D or 2-D array (integers give float32).
+
+    Returns:
+        The ``(variables, variables)`` coefficients, squeezed (0-d for one variable).
+
+    Raises:
+        ShapeError: For more than 2 dimensions.
+        ArgumentTypeError: If ``input`` is not an array.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.corrcoef(jnp.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])).tolist()
+        [[1.0, -1.0], [-1.0, 1.0]]
+    """
+    c = cov(_observations("corrcoef", input))
+    if c.ndim == 0:
+        return c / c
+    std = jnp.sqrt(jnp.real(jnp.diagonal(c))).astype(c.dtype)
+    c = c / std[:, None] / std[None, :]
+    if jnp.iscomplexobj(c):
+        return lax.complex(jnp.clip(c.real, -1, 1), jnp.clip(c.imag, -1, 1))
+    return jnp.clip(c, -1, 1)

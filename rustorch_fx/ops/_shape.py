@@ -84,6 +84,11 @@ __all__ = [
     "atleast_2d",
     "atleast_3d",
     "meshgrid",
+    "diff",
+    "unfold",
+    "hsplit",
+    "vsplit",
+    "dsplit",
 ]
 
 ArrayLike = Any
@@ -1900,3 +1905,217 @@ def meshgrid(*tensors: ArrayLike, indexing: str = "ij") -> tuple[jax.Array, ...]
                 f"{np.dtype(arrays[0].dtype).name} and {np.dtype(a.dtype).name}"
             )
     return tuple(jnp.meshgrid(*[jnp.ravel(a) for a in arrays], indexing=indexing))
+
+
+# ----------------------------------------------------------------------------------------------
+# differences, sliding windows, directional splits
+# ----------------------------------------------------------------------------------------------
+
+
+def diff(
+    input: ArrayLike,
+    n: int = 1,
+    dim: int = -1,
+    prepend: ArrayLike | None = None,
+    append: ArrayLike | None = None,
+) -> jax.Array:
+    """The ``n``-th forward difference along ``dim`` (``x[i+1] - x[i]``, repeated ``n`` times).
+
+    ``prepend``/``append`` are concatenated along ``dim`` first (same number of dimensions,
+    matching sizes elsewhere, as torch). Bool input gives ``x[i+1] != x[i]``.
+
+    Args:
+        input: The array (at least 1-D).
+        n: How many times to difference (0 returns ``input``).
+        dim: The dimension.
+        prepend: Values put before ``input`` along ``dim``.
+        append: Values put after ``input`` along ``dim``.
+
+    Returns:
+        An array whose size along ``dim`` shrinks by ``n`` (never below 0).
+
+    Raises:
+        ShapeError: If ``input`` is 0-d, or ``prepend``/``append`` do not fit.
+        InvalidArgumentError: If ``n`` is negative.
+        IndexOutOfRangeError: If ``dim`` is out of range.
+        ArgumentTypeError: If an argument is not an array, or ``n`` not an int.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.diff(jnp.array([1, 4, 9, 16]), n=2).tolist()
+        [2, 2]
+    """
+    x = as_array("diff", "input", input)
+    _require_ndim("diff", x, 1)
+    d = normalize_dim("diff", dim, x.ndim)
+    if not is_int(n):
+        raise ArgumentTypeError(f"diff: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise InvalidArgumentError(f"diff: order must be non-negative but got {n}")
+    parts = []
+    for name, extra in (("prepend", prepend), (None, x), ("append", append)):
+        if extra is None:
+            continue
+        a = x if name is None else as_array("diff", name, extra)
+        if name is not None and (
+            a.ndim != x.ndim or any(a.shape[i] != x.shape[i] for i in range(x.ndim) if i != d)
+        ):
+            raise ShapeError(
+                f"diff: {name} of shape {a.shape} must have the dimensions of input "
+                f"{x.shape} except along dim {d}"
+            )
+        parts.append(a)
+    if len(parts) > 1:
+        dtype = _dtypes.result_type(*parts)
+        x = jnp.concatenate([p.astype(dtype) for p in parts], axis=d)
+    for _ in range(int(n)):
+        length = x.shape[d]
+        if length == 0:
+            break
+        hi = lax.slice_in_dim(x, 1, length, axis=d)
+        lo = lax.slice_in_dim(x, 0, length - 1, axis=d)
+        x = hi != lo if x.dtype == np.bool_ else hi - lo
+    return x
+
+
+def unfold(input: ArrayLike, dimension: int, size: int, step: int) -> jax.Array:
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last dim.
+
+    ``Tensor.unfold``: dimension ``dimension`` becomes the number of windows,
+    ``(n - size) // step + 1``, and a last dimension of length ``size`` is added. torch returns
+    a view; this is a copy (compat's ``Tensor.unfold`` is not a view either).
+
+    Args:
+        input: The array (a 0-d array counts as one element).
+        dimension: The dimension to slide along.
+        size: The window length, at most the dimension's size.
+        step: The distance between window starts, positive.
+
+    Returns:
+        An array of ``input.ndim + 1`` dimensions.
+
+    Raises:
+        InvalidArgumentError: If ``size`` exceeds the dimension or is negative, or ``step`` is
+            not positive.
+        IndexOutOfRangeError: If ``dimension`` is out of range.
+        ArgumentTypeError: If ``input`` is not an array or a size is not an int.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> ops.unfold(jnp.arange(5), 0, 2, 2).tolist()
+        [[0, 1], [2, 3]]
+    """
+    x = as_array("unfold", "input", input)
+    d = normalize_dim("unfold", dimension, x.ndim, "dimension")
+    for name, v in (("size", size), ("step", step)):
+        if not is_int(v):
+            raise ArgumentTypeError(f"unfold: {name} must be an int, got {type(v).__name__}")
+    squeeze = x.ndim == 0
+    if squeeze:
+        x = x.reshape(1)
+    n = x.shape[d]
+    if size < 0 or size > n:
+        raise InvalidArgumentError(
+            f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size}"
+        )
+    if step <= 0:
+        raise InvalidArgumentError(f"unfold: step is {step} but must be > 0")
+    starts = np.arange(0, n - size + 1, step)
+    idx = starts[:, None] + np.arange(size)[None, :]
+    out = jnp.moveaxis(jnp.take(x, jnp.asarray(idx, jnp.int32), axis=d), d + 1, -1)
+    return out[0] if squeeze else out
+
+
+def _directional_split(
+    op: str, input: ArrayLike, sections: Any, dim: int, min_ndim: int
+) -> tuple[jax.Array, ...]:
+    x = as_array(op, "input", input)
+    if x.ndim < min_ndim:
+        raise ShapeError(
+            f"{op}: requires a tensor with at least {min_ndim} dimension(s), but got a tensor "
+            f"with {x.ndim} dimensions"
+        )
+    if is_int(sections):
+        n = x.shape[dim]
+        if sections <= 0 or n % sections:
+            raise InvalidArgumentError(
+                f"{op}: attempted to split along dimension {dim}, but the size of the dimension "
+                f"{n} is not divisible by the split_size {sections}"
+            )
+        return _split_at(x, dim, [n // sections] * int(sections))
+    return tensor_split(x, _int_tuple(op, "indices_or_sections", sections), dim)
+
+
+def hsplit(input: ArrayLike, indices_or_sections: int | Sequence[int]) -> tuple[jax.Array, ...]:
+    """Split horizontally: along dim 1 (dim 0 for 1-D input), as ``torch.hsplit``.
+
+    Args:
+        input: The array (at least 1-D).
+        indices_or_sections: A number of equal parts (must divide the size) or split indices.
+
+    Returns:
+        A tuple of arrays.
+
+    Raises:
+        ShapeError: If ``input`` is 0-d.
+        InvalidArgumentError: If the sections do not divide the size.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> [p.tolist() for p in ops.hsplit(jnp.arange(6), 3)]
+        [[0, 1], [2, 3], [4, 5]]
+    """
+    x = as_array("hsplit", "input", input)
+    return _directional_split("hsplit", x, indices_or_sections, 1 if x.ndim > 1 else 0, 1)
+
+
+def vsplit(input: ArrayLike, indices_or_sections: int | Sequence[int]) -> tuple[jax.Array, ...]:
+    """Split vertically: along dim 0 of an array of at least 2 dimensions (``torch.vsplit``).
+
+    Args:
+        input: The array (at least 2-D).
+        indices_or_sections: A number of equal parts (must divide the size) or split indices.
+
+    Returns:
+        A tuple of arrays.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dimensions.
+        InvalidArgumentError: If the sections do not divide the size.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> [p.shape for p in ops.vsplit(jnp.zeros((4, 2)), [1])]
+        [(1, 2), (3, 2)]
+    """
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: ArrayLike, indices_or_sections: int | Sequence[int]) -> tuple[jax.Array, ...]:
+    """Split depthwise: along dim 2 of an array of at least 3 dimensions (``torch.dsplit``).
+
+    Args:
+        input: The array (at least 3-D).
+        indices_or_sections: A number of equal parts (must divide the size) or split indices.
+
+    Returns:
+        A tuple of arrays.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 3 dimensions.
+        InvalidArgumentError: If the sections do not divide the size.
+        ArgumentTypeError: If an argument has the wrong type.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from rustorch_fx import ops
+        >>> [p.shape for p in ops.dsplit(jnp.zeros((1, 1, 4)), 2)]
+        [(1, 1, 2), (1, 1, 2)]
+    """
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
