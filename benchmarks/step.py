@@ -304,11 +304,13 @@ def tiny_row(repeats: int) -> Row:
 def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Run the cases and print a table per case; return the rows."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="samples per timing")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="samples per timing (15; 3 with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument("--cases", default="mlp,cnn,tiny", help="comma-separated cases")
     args = parser.parse_args(argv)
-    repeats = 3 if args.quick else args.repeats
+    repeats = args.repeats or (3 if args.quick else 15)
     cases = args.cases.split(",")
     rows: list[Row] = []
     if "mlp" in cases:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import linecache
 import logging
 import os
@@ -385,43 +386,46 @@ def _collect(roots: _Roots) -> tuple[list[_Slot], list[Any]]:
 
 
 def _structure(roots: _Roots) -> tuple[Any, ...]:
-    """A cheap fingerprint of what :func:`_collect` depends on (checked on every call)."""
+    """A cheap fingerprint of what :func:`_collect` depends on (checked on every call).
+
+    Per submodule: the identity and size of its parameter and buffer tables (a replaced
+    submodule has new tables), its number of children and its mode; per optimizer: its groups
+    (identity, size, options, and the zero-ness of traced hyperparameters) and the keys and
+    non-tensor values of its state.
+    """
     out: list[Any] = []
+    append = out.append
     for mod in roots.module:
-        for sub in _submodules(mod):
-            d = sub.__dict__
-            out.append(
-                (len(d["_parameters"]), len(d["_buffers"]), len(d["_modules"]), d["training"])
-            )
+        stack = [mod]
+        while stack:
+            d = stack.pop().__dict__
+            params, buffers, children = d["_parameters"], d["_buffers"], d["_modules"]
+            append((id(params), len(params), id(buffers), len(buffers), len(children)))
+            append(d["training"])
+            stack.extend(c for c in children.values() if c is not None)
     for opt in roots.optimizer:
-        out.append((len(opt.param_groups), len(opt.state)))
-        for st in opt.state.values():
-            out.append(len(st))
+        state = opt.state
+        append((len(opt.param_groups), len(state)))
+        for st in state.values():
+            append(len(st))
             out.extend(v for v in st.values() if not isinstance(v, Tensor))
         traced = _traced_keys(opt)
         for group in opt.param_groups:
-            out.append(len(group["params"]))
+            append(id(group))
+            append(len(group["params"]))
             for k, v in group.items():
-                if k in traced and _is_number_like(v):
-                    out.append(_hyper_zero(v))
-                elif k != "params" and k != "param_names":
-                    out.append(v)
+                if k in traced:
+                    if type(v) is float:
+                        append(v == 0.0)
+                        continue
+                    if _is_number_like(v):
+                        append(_hyper_zero(v))
+                        continue
+                if k != "params" and k != "param_names":
+                    append(v)
     for sc in roots.scaler:
-        out.append(sc._enabled)
+        append(sc._enabled)
     return tuple(out)
-
-
-def _submodules(mod: Any) -> list[Any]:
-    """Every submodule of ``mod`` (itself first), without the names (cached per structure)."""
-    out = [mod]
-    stack = [mod]
-    while stack:
-        m = stack.pop()
-        for child in m.__dict__["_modules"].values():
-            if child is not None:
-                out.append(child)
-                stack.append(child)
-    return out
 
 
 def _traced_keys(opt: Any) -> tuple[str, ...]:
@@ -486,6 +490,7 @@ class _Meta:
         self.out_tree: Any = None
         self.out_static: list[tuple[int, Any]] = []
         self.out_tensor_flags: list[bool] = []
+        self.out_all_tensors = False
         self.hyper_writes: list[tuple[Any, str, Any]] = []  # (group, key, constant or index)
         self.draws: list[int] = []
         self.sched_calls: list[tuple[Any, Any, Any]] = []  # (sched, treedef, leaves spec)
@@ -666,28 +671,39 @@ class _Interceptors:
         return retval
 
 
-def _storages(slots: list[_Slot]) -> tuple[list[Any], list[Any]]:
-    """Distinct (root) storages of the slots' tensors and per-slot signature descriptors."""
+def _storages(objs: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Distinct (root) storages of the slot contents ``objs`` and per-slot signature entries."""
     storages: list[Any] = []
     index: dict[int, int] = {}
     desc: list[Any] = []
-    for s in slots:
-        t = s.get()
+    view_type = _views._ViewStorage
+    for t in objs:
         if not isinstance(t, Tensor):
-            desc.append((s.name, None if t is None else ("object", type(t).__name__)))
+            desc.append(None if t is None else ("object", type(t).__name__))
             continue
         data = t._data
-        st = _views.root_of(data)
+        st = data.root if type(data) is view_type else data
         k = index.get(id(st))
         if k is None:
             k = index[id(st)] = len(storages)
             storages.append(st)
         v = data.value
         if st is data:
-            desc.append((s.name, v.shape, v.dtype, t._requires_grad, k))
+            desc.append((v.shape, v.dtype, t._requires_grad, k))
         else:
-            desc.append((s.name, v.shape, v.dtype, t._requires_grad, k, st.value.shape))
+            desc.append((v.shape, v.dtype, t._requires_grad, k, st.value.shape))
     return storages, desc
+
+
+def _getter(slot: _Slot) -> Callable[[], Any]:
+    """A C-level callable reading ``slot`` (cheaper than :meth:`_Slot.get` on every call)."""
+    if slot.kind == "item":
+        return functools.partial(slot.container.get, slot.key)
+    if slot.kind == "attr":
+        return functools.partial(getattr, slot.container, slot.key)
+    if slot.kind == "fixed":
+        return itertools.repeat(slot.container).__next__
+    return slot.get
 
 
 class _Program:
@@ -697,6 +713,51 @@ class _Program:
         self.jitted = jitted
         self.meta = meta
         self.donate = donate
+
+
+class _Plan:
+    """The state a compiled function reaches, collected once per structure (see ``__call__``)."""
+
+    def __init__(
+        self, roots: _Roots, struct: Any, slots: list[_Slot], static: list[Any], plan_id: int
+    ) -> None:
+        self.roots = roots
+        self.struct = struct
+        self.slots = slots
+        self.static = static
+        self.plan_id = plan_id
+        self.getters = [_getter(s) for s in slots]
+        self.grad_index = [i for i, s in enumerate(slots) if s.key == "grad"]
+        self.places = _hyper_inputs(roots)[0]
+        self.scalers = bool(roots.scaler)
+        self.guard: Any = None
+        self.full_guard: Any = None
+        # Per positional argument: None for a tensor, else the object itself (None: the last
+        # call's arguments were not all positional leaves).
+        self.positional: tuple[Any, ...] | None = None
+        self.others_ident: Any = None
+        self.arg_form: Any = None
+
+
+def _fast_args(plan: _Plan, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``args``'s tensors when the arguments have the form of the plan's last call, else None."""
+    kinds = plan.positional
+    if len(args) != len(kinds):
+        return None
+    others = False
+    for a, kind in zip(args, kinds, strict=True):
+        if kind is None:
+            if not isinstance(a, Tensor):
+                return None
+        elif a is not kind:
+            return None
+        else:
+            others = True
+    if not others:
+        return args
+    if tuple(_ident(a) for a in args if not isinstance(a, Tensor)) != plan.others_ident:
+        return None
+    return tuple(a for a in args if isinstance(a, Tensor))
 
 
 class _CompiledFunction:
@@ -711,8 +772,8 @@ class _CompiledFunction:
         self._warm = False
         self._eager_reason: str | None = None
         self._compiles = 0
-        self._plan: Any = None
-        self._hyper_cache: tuple[Any, Any] = (None, None)
+        self._plan: _Plan | None = None
+        self._hyper_cache: tuple[Any, Any, Any] = (None, None, None)
         self._plans_seen: list[Any] = []
         fn_code = fn.__func__ if isinstance(fn, types.MethodType) else fn
         code = getattr(fn_code, "__code__", None)
@@ -765,30 +826,30 @@ class _CompiledFunction:
             out = self._fn(*args, **kwargs)
             self._warm = True
             return out
-        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
-        arg_tensors = [x for x in leaves if isinstance(x, Tensor)]
-        others = [x for x in leaves if not isinstance(x, Tensor)]
-        guard = (treedef, self._guard(), tuple(map(_ident, others)))
-        cached = self._plan
-        if cached is None or cached[0] != guard:
-            roots = _discover(self._fn, args, kwargs, arg_tensors)
-            cached = self._plan = (guard, roots, None)
-        roots = cached[1]
-        struct = _structure(roots)
-        collected = cached[2]
-        if collected is None or collected[0] != struct:
-            collected = _collect(roots)
-            # A program writes back into the objects it was traced with: other objects of the
-            # same structure get a program of their own.
-            ident = (roots.ids(), struct)
-            known = [i for i, seen in enumerate(self._plans_seen) if seen == ident]
-            plan_id = known[0] if known else len(self._plans_seen)
-            if not known:
-                self._plans_seen.append(ident)
-            collected = (struct, *collected, plan_id)
-            self._plan = (guard, roots, collected)
-        _, slots, static, plan_id = collected
-        if any(len(sc._per_optimizer_states) for sc in roots.scaler):
+        plan = self._plan
+        # The fast path: positional arguments that are tensors or the very objects of the last
+        # call, the same objects reached from the closure and globals, and the same state
+        # structure as the last call.
+        arg_tensors = None
+        if (
+            plan is not None
+            and plan.positional is not None
+            and not kwargs
+            and self._guard() == plan.guard
+            and _structure(plan.roots) == plan.struct
+        ):
+            arg_tensors = _fast_args(plan, args)
+        if arg_tensors is not None:
+            treedef, arg_static = plan.arg_form
+        else:
+            leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+            arg_tensors = [x for x in leaves if isinstance(x, Tensor)]
+            arg_static = tuple(
+                ("tensor",) if isinstance(x, Tensor) else _freeze_value(x) for x in leaves
+            )
+            plan = self._slow_plan(args, kwargs, leaves, treedef, arg_tensors, arg_static)
+        roots = plan.roots
+        if plan.scalers and any(len(sc._per_optimizer_states) for sc in roots.scaler):
             return self._fall_back(
                 "a GradScaler holds unscale_/step bookkeeping from before the call (call "
                 "scaler.update() inside the step)",
@@ -796,53 +857,63 @@ class _CompiledFunction:
                 args,
                 kwargs,
             )
-        slots = slots + [_Slot(f"arg{i}", "fixed", t, None) for i, t in enumerate(arg_tensors)]
-        storages, desc = _storages(slots)
-        places, hyper = _hyper_inputs(roots)
-        # The same hyperparameter values as last call: reuse their device arrays.
-        hkey = tuple(hyper)
-        if self._hyper_cache[0] == hkey:
-            hyper = self._hyper_cache[1]
-        else:
-            hyper = jax.device_put(hyper)
-            self._hyper_cache = (hkey, hyper)
-        rng = _rng_inputs(roots)
-        arg_static = tuple(
-            ("tensor",) if isinstance(x, Tensor) else _freeze_value(x) for x in leaves
-        )
+        objs = [get() for get in plan.getters]
+        objs.extend(arg_tensors)
+        storages, desc = _storages(objs)
         # Donate a state value only when its storage is its only holder (a deepcopy of a
         # model shares its arrays); never the arguments' storages.
         # Nor gradients: the step usually replaces them (zero_grad sets them to None), and a
         # donated input that is not written back would have to be copied out again.
-        keep = self._arg_ids(arg_tensors)
-        for s in slots:
-            if s.key == "grad" and isinstance(g := s.get(), Tensor):
-                keep.add(id(_views.root_of(g._data)))
-        donate = tuple(id(st) not in keep and sys.getrefcount(st.value) <= 2 for st in storages)
-        values = [st.value for st in storages]
+        keep = {desc[i][3] for i in plan.grad_index if desc[i] is not None and len(desc[i]) > 2}
+        keep.update(d[3] for d in desc[len(plan.getters) :])
+        donate = tuple(
+            k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
+        )
+        # The same hyperparameter values as last call: reuse their device arrays.
+        raw = [group[k] for group, k in plan.places]
+        cache = self._hyper_cache
+        if cache[0] == raw:
+            hyper, hyper_form = cache[1], cache[2]
+        else:
+            raw = [tuple(v) if type(v) is list else v for v in raw]
+            hyper = jax.device_put(
+                [
+                    tuple(np.float64(x) for x in v) if isinstance(v, tuple) else np.float64(v)
+                    for v in raw
+                ]
+            )
+            hyper_form = tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper)
+            self._hyper_cache = (raw, hyper, hyper_form)
+        rng = _rng_inputs(roots)
+        state = _grad_mode._state
         key = (
+            treedef,
             arg_static,
-            plan_id,
+            plan.plan_id,
             tuple(desc),
-            tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper),
-            _grad_mode._state.enabled,
-            id(_grad_mode._state.autocast),
+            hyper_form,
+            state.enabled,
+            id(state.autocast),
             donate,
         )
         program = self._programs.get(key)
         if program is None:
+            slots = plan.slots + [
+                _Slot(f"arg{i}", "fixed", t, None) for i, t in enumerate(arg_tensors)
+            ]
             named = {
                 "arguments": (treedef, arg_static),
-                **{d[0]: d[1:] for d in desc},
-                **{s[0]: s[1:] for s in static},
-                "grad mode": _grad_mode._state.enabled,
-                "autocast": id(_grad_mode._state.autocast),
+                **{slot.name: d for slot, d in zip(slots, desc, strict=True)},
+                **{entry[0]: entry[1:] for entry in plan.static},
+                "grad mode": state.enabled,
+                "autocast": id(state.autocast),
                 "donation": donate,
             }
             self._log_recompile(named)
+            values = [st.value for st in storages]
             try:
                 program = self._trace(
-                    roots, slots, storages, places, hyper, rng, args, kwargs, donate, values
+                    roots, slots, storages, plan.places, hyper, rng, args, kwargs, donate, values
                 )
             except _GraphBreak as gb:
                 return self._fall_back(str(gb), gb, args, kwargs)
@@ -852,12 +923,58 @@ class _CompiledFunction:
             counters["compiles"] += 1
             del values
             first, program.first_outputs = program.first_outputs, None
-            return self._finish(program, slots, storages, rng, roots, first)
-        kept = [v for v, d in zip(values, donate, strict=True) if not d]
-        given = [v for v, d in zip(values, donate, strict=True) if d]
-        del values
+            return self._finish(program, storages, rng, roots, first)
+        given, kept = [], []
+        for st, d in zip(storages, donate, strict=True):
+            (given if d else kept).append(st.value)
         outputs = program.jitted(given, kept, hyper, rng)
-        return self._finish(program, slots, storages, rng, roots, outputs)
+        return self._finish(program, storages, rng, roots, outputs)
+
+    def _slow_plan(
+        self,
+        args: Any,
+        kwargs: Any,
+        leaves: list[Any],
+        treedef: Any,
+        arg_tensors: list[Tensor],
+        arg_static: tuple[Any, ...],
+    ) -> _Plan:
+        """Discover the state (or reuse the last discovery) and collect its slots."""
+        others = [x for x in leaves if not isinstance(x, Tensor)]
+        guard = self._guard()
+        full_guard = (treedef, guard, tuple(map(_ident, others)))
+        plan = self._plan
+        if plan is None or plan.full_guard != full_guard:
+            roots = _discover(self._fn, args, kwargs, arg_tensors)
+        else:
+            roots = plan.roots
+        struct = _structure(roots)
+        if plan is None or plan.roots is not roots or plan.struct != struct:
+            slots, static = _collect(roots)
+            # A program writes back into the objects it was traced with: other objects of the
+            # same structure get a program of their own.
+            ident = (roots.ids(), struct)
+            known = [i for i, seen in enumerate(self._plans_seen) if seen == ident]
+            plan_id = known[0] if known else len(self._plans_seen)
+            if not known:
+                self._plans_seen.append(ident)
+            plan = _Plan(roots, struct, slots, static, plan_id)
+        plan.guard = guard
+        plan.full_guard = full_guard
+        # Each positional argument one pytree leaf (a tensor, or an object that is not a
+        # container): the next call may take the fast path.
+        positional = (
+            not kwargs
+            and len(leaves) == len(args)
+            and not any(isinstance(a, list | tuple | dict | set) for a in args)
+        )
+        plan.positional = (
+            tuple(None if isinstance(a, Tensor) else a for a in args) if positional else None
+        )
+        plan.others_ident = full_guard[2]
+        plan.arg_form = (treedef, arg_static)
+        self._plan = plan
+        return plan
 
     def _log_recompile(self, named: dict[str, Any]) -> None:
         if not _SETTINGS["recompiles"] or self._last_key is None:
@@ -1051,6 +1168,7 @@ class _CompiledFunction:
             else:
                 meta.out_static.append((i, leaf))
         meta.out_tensor_flags = [isinstance(x, Tensor) for x in leaves]
+        meta.out_all_tensors = all(meta.out_tensor_flags)
         # Scheduler calls, replayed eagerly after the call (tensor arguments become outputs).
         sched_args = []
         for sched, a, kw in icp.sched_calls:
@@ -1065,14 +1183,15 @@ class _CompiledFunction:
             meta.sched_calls.append((sched, stree, spec))
         meta.draws = list(icp.draws)
         meta.n_out = len(outs)
-        return outs, out_values, sched_args, icp.words
+        # A generator that drew nothing returns no counter (one output fewer per call).
+        words = [w if n else None for w, n in zip(icp.words, icp.draws, strict=True)]
+        return outs, out_values, sched_args, words
 
     # -- write-back ---------------------------------------------------------------------------
 
     def _finish(
         self,
         program: _Program,
-        slots: list[_Slot],
         storages: list[Any],
         rng: list[Any],
         roots: _Roots,
@@ -1101,16 +1220,19 @@ class _CompiledFunction:
             leaves = [Tensor._wrap(sched_args[v]) if kind == "t" else v for kind, v in spec]
             a, kw = jax.tree_util.tree_unflatten(stree, leaves)
             sched.step(*a, **kw)
-        leaves: list[Any] = []
-        it = iter(out_values)
-        static = dict(meta.out_static)
-        for i, is_tensor in enumerate(meta.out_tensor_flags):
-            if is_tensor:
-                leaves.append(Tensor._wrap(next(it)))
-            elif i in static:
-                leaves.append(static[i])
-            else:
-                leaves.append(next(it))
+        if meta.out_all_tensors:
+            leaves = [Tensor._wrap(v) for v in out_values]
+        else:
+            leaves = []
+            it = iter(out_values)
+            static = dict(meta.out_static)
+            for i, is_tensor in enumerate(meta.out_tensor_flags):
+                if is_tensor:
+                    leaves.append(Tensor._wrap(next(it)))
+                elif i in static:
+                    leaves.append(static[i])
+                else:
+                    leaves.append(next(it))
         return jax.tree_util.tree_unflatten(meta.out_tree, leaves)
 
 
@@ -1164,19 +1286,30 @@ def _shape_of(v: Any) -> Any:
 class _CompiledForward:
     """A module's forward as one engine op over (parameters, buffers, inputs, RNG counter)."""
 
-    def __init__(self, module: Any, fullgraph: bool) -> None:
+    def __init__(self, module: Any, fullgraph: bool, call: Any = None) -> None:
         self.module = module
         self.fullgraph = fullgraph
+        # What runs the forward uncompiled: the module's call (OptimizedModule), or its own
+        # forward (Module.compile, which installs this object as the instance's forward).
+        self.call = module if call is None else call
         self.meta: dict[Any, Any] = {}
         self.eager_reason: str | None = None
         self.op = self._make_op()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _CompiledForward:
         # The op closes over the module: a copy gets its own op over the copied module.
-        return _CompiledForward(copy.deepcopy(self.module, memo), self.fullgraph)
+        module = copy.deepcopy(self.module, memo)
+        call = None if self.call is self.module else copy.deepcopy(self.call, memo)
+        return _CompiledForward(module, self.fullgraph, call)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as what it is made of (the op and the per-signature metadata are rebuilt).
+        call = None if self.call is self.module else self.call
+        return (_CompiledForward, (self.module, self.fullgraph, call))
 
     def _make_op(self) -> Callable[..., Any]:
         module = self.module
+        call = self.call
         metas = self.meta
 
         def compiled_forward(*arrays: Any, spec: Any) -> Any:
@@ -1205,7 +1338,7 @@ class _CompiledForward:
                     _grad_mode.no_grad(),
                     _reparametrized("compile", module, values, True, False) as placed,
                 ):
-                    out = module(*args, **kwargs)
+                    out = call(*args, **kwargs)
             finally:
                 gen.__dict__.pop("_next_key", None)
             out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
@@ -1230,7 +1363,7 @@ class _CompiledForward:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         module = self.module
         if self.eager_reason is not None or _TRACING[0]:
-            return module(*args, **kwargs)
+            return self.call(*args, **kwargs)
         params = list(module.named_parameters())
         buffers = list(module.named_buffers())
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
@@ -1271,7 +1404,7 @@ class _CompiledForward:
                 stacklevel=3,
             )
             self.eager_reason = reason
-            return module(*args, **kwargs)
+            return self.call(*args, **kwargs)
         outs, new_buffers, new_words = result
         key = (
             spec,
@@ -1334,6 +1467,64 @@ class OptimizedModule(Module):
             return super().__getattr__(name)
         except AttributeError:
             return getattr(self.__dict__["_modules"]["_orig_mod"], name)
+
+
+def _compile_in_place(module: Any, *args: Any, **kwargs: Any) -> None:
+    """``Module.compile``: make ``module``'s own calls run its forward compiled.
+
+    The compiled forward is installed as the instance's ``forward`` (hooks keep running
+    eagerly around it, as for :class:`OptimizedModule`); the module keeps its identity, its
+    ``state_dict`` keys and its parameters. ``disable=True`` or ``backend="eager"`` restores
+    the eager forward.
+
+    Args:
+        module: The module to compile.
+        *args: Refused (torch's method passes only keyword options on).
+        **kwargs: :func:`compile`'s options (``fullgraph``, ``dynamic``, ``backend``, ``mode``,
+            ``options``, ``disable``).
+
+    Raises:
+        ArgumentTypeError: For positional or unknown options.
+        InvalidArgumentError: For an unknown ``backend`` or ``mode``.
+
+    Example:
+        >>> import compat
+        >>> lin = compat.nn.Linear(2, 1)
+        >>> _compile_in_place(lin, fullgraph=True)
+        >>> tuple(lin(compat.ones(3, 2)).shape)
+        (3, 1)
+    """
+    name = type(module).__name__
+    if args:
+        raise ArgumentTypeError(
+            f"{name}.compile: takes compat.compile's options as keywords only, got "
+            f"{len(args)} positional argument(s)"
+        )
+    unknown = sorted(set(kwargs) - set(_OPTIONS))
+    if unknown:
+        raise ArgumentTypeError(
+            f"{name}.compile: unexpected option(s) {unknown} (expected some of {_OPTIONS})"
+        )
+    compile(None, **kwargs)  # validates the options
+    current = module.__dict__.get("forward")
+    eager = current.call if isinstance(current, _CompiledForward) else current
+    if kwargs.get("disable") or kwargs.get("backend") == "eager":
+        own = (
+            isinstance(eager, types.MethodType)
+            and eager.__self__ is module
+            and eager.__func__ is type(module).forward
+        )
+        if eager is None or own:
+            module.__dict__.pop("forward", None)
+        else:
+            module.__dict__["forward"] = eager
+        return
+    if eager is None:
+        eager = types.MethodType(type(module).forward, module)
+    module.__dict__["forward"] = _CompiledForward(module, kwargs.get("fullgraph", False), eager)
+
+
+_OPTIONS = ("fullgraph", "dynamic", "backend", "mode", "options", "disable")
 
 
 # --------------------------------------------------------------------------- compile()

@@ -134,10 +134,12 @@ def _multi_step(models, opts):
 
 
 def test_every_optimizer_matches_eager():
-    # One step trains a model per optimizer: one compiled program checks them all.
+    # One step trains a model per optimizer: one compiled program checks them all. (One
+    # Linear each: every distinct parameter shape costs each optimizer's eager update a
+    # compilation.)
     names = sorted(OPTIMIZERS)
     compat.manual_seed(0)
-    models1 = [_mlp() for _ in names]
+    models1 = [nn.Linear(3, 2) for _ in names]
     models2 = [copy.deepcopy(m) for m in models1]
     opts1 = [OPTIMIZERS[n](m) for n, m in zip(names, models1, strict=True)]
     opts2 = [OPTIMIZERS[n](m) for n, m in zip(names, models2, strict=True)]
@@ -189,12 +191,21 @@ def _bn_dropout_model():
     )
 
 
-def test_onecycle_batchnorm_dropout_clipping_match_eager():
+def _half_compiled_model():
+    # A compiled module (its forward runs inline in the step's program) followed by plain
+    # BatchNorm and dropout layers: one program checks both paths. (Tanh keeps the inner
+    # last bias's gradient away from zero: BatchNorm right after it would cancel it, and
+    # AdamW would turn the rounding noise left into full-size steps.)
+    inner = compat.compile(_bn_dropout_model())
+    return nn.Sequential(inner, nn.Tanh(), nn.BatchNorm1d(2), nn.Dropout(0.3), nn.Linear(2, 2))
+
+
+def test_onecycle_batchnorm_dropout_clipping_and_inner_compiled_module_match_eager():
     def sched(o):
         return lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=10)
 
     a, b, fast = _run_both(
-        _bn_dropout_model,
+        _half_compiled_model,
         lambda m: compat.optim.AdamW(m.parameters(), lr=0.01),
         steps=3,
         make_sched=sched,
@@ -205,7 +216,8 @@ def test_onecycle_batchnorm_dropout_clipping_match_eager():
     assert a[1].param_groups[0]["lr"] == pytest.approx(b[1].param_groups[0]["lr"])
     assert a[1].param_groups[0]["betas"] == pytest.approx(b[1].param_groups[0]["betas"])
     assert fast._compiles == 1  # lr and betas change every step: traced, no recompile
-    assert int(b[0][1].num_batches_tracked.item()) == 3
+    assert int(b[0][2].num_batches_tracked.item()) == 3
+    assert int(b[0][0]._orig_mod[1].num_batches_tracked.item()) == 3
 
 
 def test_steplr_sgd_matches_eager():
@@ -343,33 +355,52 @@ def test_donation_keeps_deepcopies_valid():
     assert not np.allclose(np.asarray(snapshot[0].weight), np.asarray(m[0].weight))
 
 
-def test_compiled_module_forward_backward_batchnorm_dropout():
+def _assert_same_tensors(pairs):
+    for a, b in pairs:
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_module_and_module_compile_forward_backward_batchnorm_dropout():
     compat.manual_seed(0)
     m1 = _bn_dropout_model()
     m2 = copy.deepcopy(m1)
+    m3 = copy.deepcopy(m1)
     fast = compat.compile(m2)
     assert isinstance(fast, OptimizedModule) and fast._orig_mod is m2
     assert list(fast.state_dict()) == [f"_orig_mod.{k}" for k in m1.state_dict()]
     m2.note = "kept"
     assert fast.note == "kept"  # attribute reads reach the original module
+    assert m3.compile() is None  # in place (torch's Module.compile): same keys, same object
+    assert list(m3.state_dict()) == list(m1.state_dict())
+    seen = []
+    m3.register_forward_hook(lambda mod, args, out: seen.append(out.shape))  # runs eagerly
     x, y = _data()
     for _ in range(2):
-        compat.manual_seed(3)
-        F.cross_entropy(m1(x), y).backward()
-        compat.manual_seed(3)
-        out = fast(x)
-        F.cross_entropy(out, y).backward()
-    for (_k, p1), p2 in zip(m1.named_parameters(), m2.parameters(), strict=True):
-        np.testing.assert_allclose(np.asarray(p1.grad), np.asarray(p2.grad), rtol=1e-5, atol=1e-6)
-    for (_k, b1), b2 in zip(m1.named_buffers(), m2.buffers(), strict=True):
-        np.testing.assert_allclose(np.asarray(b1), np.asarray(b2), rtol=1e-5, atol=1e-6)
+        for model in (m1, fast, m3):
+            compat.manual_seed(3)
+            F.cross_entropy(model(x), y).backward()
+    assert seen == [(8, 2), (8, 2)]
+    for other in (m2, m3):
+        _assert_same_tensors(
+            (p1.grad, p2.grad) for p1, p2 in zip(m1.parameters(), other.parameters(), strict=True)
+        )
+        _assert_same_tensors(zip(m1.buffers(), other.buffers(), strict=True))
     fast.eval()
     m1.eval()
     before = m2[1].num_batches_tracked._version
-    np.testing.assert_allclose(
-        np.asarray(fast(x).detach()), np.asarray(m1(x).detach()), rtol=1e-5, atol=1e-6
-    )
+    _assert_same_tensors([(fast(x).detach(), m1(x).detach())])
     assert m2[1].num_batches_tracked._version == before  # eval: buffers untouched
+    twin = copy.deepcopy(m3)  # the copy is compiled over its own parameters
+    assert twin.forward.module is twin and twin.forward.call.__self__ is twin
+    assert twin.forward.op is not m3.forward.op
+    with pytest.raises(ArgumentTypeError, match="Sequential.compile: unexpected option"):
+        m3.compile(fullgrph=True)
+    with pytest.raises(ArgumentTypeError, match="keywords only"):
+        m3.compile(True)
+    with pytest.raises(InvalidArgumentError, match="unknown mode 'fast'"):
+        m3.compile(mode="fast")
+    m3.compile(disable=True)  # back to the eager forward
+    assert "forward" not in m3.__dict__
 
 
 def test_compiled_module_graph_break():
@@ -479,16 +510,6 @@ def test_compiled_module_with_keyword_and_python_arguments():
     np.testing.assert_allclose(np.asarray(out.detach()), np.asarray(want.detach()), rtol=1e-6)
 
 
-def test_compiled_module_inside_a_compiled_step_matches_eager():
-    a, b, fast = _run_both(
-        lambda: compat.compile(_bn_dropout_model()),
-        lambda m: compat.optim.SGD(m.parameters(), lr=0.1),
-        steps=3,
-    )
-    _assert_same_state(a[:2], b[:2])
-    assert fast._compiles == 1
-
-
 def test_rebinding_what_the_step_uses_is_noticed():
     t = _Trainer()
     fast = compat.compile(_Trainer.step)
@@ -504,3 +525,25 @@ def test_rebinding_what_the_step_uses_is_noticed():
     fast(t, x, y)
     np.testing.assert_array_equal(np.asarray(old[0].weight), before)
     assert t.model[0].weight.grad is not None
+
+
+def test_fast_path_notices_changes_between_calls():
+    # The per-call fast path reuses the last discovery; what it checks must still be noticed.
+    compat.manual_seed(0)
+    m = _mlp()
+    opt = compat.optim.SGD(m.parameters(), lr=0.1)
+    fast = compat.compile(_step_fn(m, opt))
+    x, y = _data()
+    for _ in range(3):
+        fast(x, y)
+    assert fast._compiles == 1
+    m[0].weight.data = compat.zeros(4, 3)  # a new value in place: no recompile, it is used
+    fast(x, y)
+    assert fast._compiles == 1 and not np.allclose(np.asarray(m[0].weight), 0.0)
+    m[2] = nn.Linear(4, 2)  # a replaced submodule: rediscovered, its parameters trained
+    opt.add_param_group({"params": m[2].parameters()})
+    before = np.asarray(m[2].weight).copy()
+    fast(x, y)
+    assert fast._compiles == 2 and not np.allclose(np.asarray(m[2].weight), before)
+    fast(x, y=y)  # the same tensors by keyword: another signature
+    assert fast._compiles == 3
