@@ -778,11 +778,16 @@ def test_workers_exit_when_the_main_process_dies():
     import subprocess
     import sys
 
-    out = subprocess.run(
-        [sys.executable, "-c", _ORPHAN_SCRIPT], capture_output=True, text=True, timeout=60
+    # Read the pids, then wait for the main process only: the workers inherit its stdout, so
+    # waiting for the pipe to close would wait for them too.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True
     )
-    pids = [int(p) for p in out.stdout.split()]
-    assert len(pids) == 2, out.stderr
+    line = proc.stdout.readline()
+    assert proc.wait(timeout=60) == 0
+    proc.stdout.close()
+    pids = [int(p) for p in line.split()]
+    assert len(pids) == 2, line
     deadline = time.monotonic() + 5
     alive = pids
     while alive and time.monotonic() < deadline:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import random
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -276,6 +278,7 @@ def worker_loop(
     """
     global _worker_info
     parent = os.getppid()
+    _watch_parent(parent)
     _detach_from_jax()
     _shm.enable_shared_allocation()
     _seed_worker(seed)
@@ -324,6 +327,23 @@ def worker_loop(
         return
     finally:
         _shm.remove_leftovers(os.getpid())
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker soon after the main process dies, whatever its main thread is doing.
+
+    The fetch loop also checks, but only between messages; a worker stuck in a dataset's
+    ``__getitem__`` (or in a lock inherited through ``fork``) would otherwise outlive its parent.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            if os.getppid() != parent:
+                _shm.remove_leftovers(os.getpid())
+                os._exit(0)
+
+    threading.Thread(target=watch, name="rustorch_fx-worker-watchdog", daemon=True).start()
 
 
 def _run(fetcher: Fetcher, index: Any, batch_size: int | None) -> tuple[str, Any]:
