@@ -10,6 +10,7 @@ checked for value, version bump and the leaf-requires-grad error; bad inputs rai
 from __future__ import annotations
 
 import warnings
+import zlib
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -412,7 +413,7 @@ def backward(outs: list[Any], lib: str, rng: np.random.Generator) -> bool:
 @pytest.mark.parametrize("name", [n for n, s in M._TABLE.items() if s.method or s.function])
 def test_row_matches_torch(name: str) -> None:
     case = case_of(name)
-    inputs = materialize(case.args, np.random.default_rng(abs(hash(name)) % 2**32))
+    inputs = materialize(case.args, np.random.default_rng(zlib.crc32(name.encode())))
     ours, ours_leaves = run(name, case, "compat", inputs, case.grad)
     theirs, their_leaves = run(name, case, "torch", inputs, case.grad)
     o_flat, t_flat = flat(ours), flat(theirs)
@@ -443,7 +444,7 @@ INPLACE = [n for n, s in M._TABLE.items() if s.inplace]
 @pytest.mark.parametrize("name", INPLACE)
 def test_inplace_matches_torch(name: str) -> None:
     case = INPLACE_CASES.get(name) or case_of(name)
-    inputs = materialize(case.args, np.random.default_rng(abs(hash(name)) % 2**32))
+    inputs = materialize(case.args, np.random.default_rng(zlib.crc32(name.encode())))
     ours = convert(inputs, "compat", False, [])
     theirs = convert(inputs, "torch", False, [])
     kw = materialize(case.kwargs, np.random.default_rng(5))
