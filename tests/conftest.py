@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -27,6 +29,37 @@ torch.set_default_dtype(torch.float32)
 gc.collect()
 gc.freeze()
 gc.set_threshold(50_000, 20, 100)
+
+
+def _share_compiled_programs() -> None:
+    """Let every test process reuse XLA programs that any of them compiled before.
+
+    Tests build many distinct jitted functions that lower to the same XLA program (the same op
+    in another test, a rebuilt module, the same step in an example subprocess); JAX's persistent
+    compilation cache is keyed by the program, so each is compiled once per run instead of once
+    per function object and per process. Measured on tests/test_losses.py alone: 37.8 s without
+    the cache, 31 s with an empty one, 22 s with a warm one. Every entry is kept (no minimum
+    compile time or size); no size limit is set because JAX's eviction takes a file lock and
+    rescans the directory on every write (measured 3x slower). The directory lives in pytest's
+    cache folder (``pytest --cache-clear`` does not remove it; delete it by hand) and
+    ``RUSTORCH_TEST_JAX_CACHE`` moves it or, set to an empty string, turns this off. The
+    environment variables pass the same setting to the scripts the tests run in subprocesses.
+    """
+    default = Path(__file__).resolve().parent.parent / ".pytest_cache" / "jax-compilation-cache"
+    path = os.environ.get("RUSTORCH_TEST_JAX_CACHE", str(default))
+    if not path:
+        return
+    settings = {
+        "jax_compilation_cache_dir": path,
+        "jax_persistent_cache_min_compile_time_secs": 0.0,
+        "jax_persistent_cache_min_entry_size_bytes": -1,
+    }
+    for name, value in settings.items():
+        jax.config.update(name, value)
+        os.environ[name.upper()] = str(value)
+
+
+_share_compiled_programs()
 
 _TORCH_TO_NP = {
     torch.float16: np.float16,
