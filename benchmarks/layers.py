@@ -14,6 +14,7 @@ Target (issue 4): the CNN step at most 1.0x torch eager's time.
 
     python benchmarks/layers.py            # full sizes
     python benchmarks/layers.py --quick    # a smoke test (the test suite runs it)
+    python benchmarks/layers.py --pieces   # also each CNN layer alone, forward + backward
 """
 
 from __future__ import annotations
@@ -138,6 +139,50 @@ def cnn_case(quick: bool) -> tuple[Callable[[], None], Callable[[], None], Calla
     )
 
 
+def cnn_pieces(quick: bool, repeats: int, inner: int) -> list[tuple[str, float, float]]:
+    """Each layer of the CNN alone, forward + backward: ``(layer, compat s, torch s)``.
+
+    Every layer gets the input it sees in the network (taken from a torch forward pass) and a
+    random output gradient; the input requires grad except for the first layer's, as in the
+    training step. torch is timed as in :func:`torch_fastest`.
+    """
+    channels, size, batch, classes = cnn_sizes(quick)
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    net_t = make_cnn(torch, channels, size, classes)
+    net_c = make_cnn(compat, channels, size, classes)
+    net_c.load_state_dict(
+        {k: compat.tensor(v.detach().numpy()) for k, v in net_t.state_dict().items()}
+    )
+    h = torch.tensor(rng.standard_normal((batch, channels[0], size, size)).astype(np.float32))
+    rows = []
+    for i, (layer_t, layer_c) in enumerate(zip(net_t, net_c, strict=True)):
+        with torch.no_grad():
+            out = layer_t(h)
+        grad = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+        x_t = h.clone().requires_grad_(i > 0)
+        x_c = compat.tensor(h.numpy(), requires_grad=i > 0)
+        g_t, g_c = torch.tensor(grad), compat.tensor(grad)
+
+        def step(layer: Any, x: Any, g: Any, sync: bool) -> None:
+            layer(x).backward(g)
+            if sync:  # compat dispatches asynchronously
+                (x.grad if x.requires_grad else next(iter(layer.parameters())).grad).numpy()
+            x.grad = None
+            for p in layer.parameters():
+                p.grad = None
+
+        ours = median_time(
+            lambda layer=layer_c, x=x_c, g=g_c: step(layer, x, g, True), repeats, inner
+        )
+        theirs, _ = torch_fastest(
+            lambda layer=layer_t, x=x_t, g=g_t: step(layer, x, g, False), repeats, inner
+        )
+        rows.append((f"{i} {type(layer_t).__name__}", ours, theirs))
+        h = out
+    return rows
+
+
 def load_lstm_case() -> Callable[[bool], tuple[Callable[[], None], Callable[[], None]]] | None:
     """``lstm_case`` from ``_layers_lstm.py`` beside this file, or None if it is missing."""
     path = HERE / "_layers_lstm.py"
@@ -158,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser.add_argument("--repeats", type=int, default=11, help="samples per timing")
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument("--cases", default="cnn,lstm", help="comma-separated cases to run")
+    parser.add_argument("--pieces", action="store_true", help="also time each CNN layer alone")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     inner = 2 if args.quick else 5
@@ -192,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             f"{label:34s} {ours * 1e3:10.2f} {theirs * 1e3:9.2f} ({threads:>3s}) "
             f"{ours / theirs:6.2f}x {raw_text}  {target}"
         )
+    if args.pieces:
+        print("\nCNN layers alone, forward + backward (ms)")
+        print(f"{'layer':16s} {'compat':>8s} {'torch':>8s} {'ratio':>7s}")
+        for label, ours, theirs in cnn_pieces(args.quick, repeats, inner):
+            print(f"{label:16s} {ours * 1e3:8.2f} {theirs * 1e3:8.2f} {ours / theirs:6.2f}x")
     return rows
 
 

@@ -10,10 +10,16 @@ Prints, in one run, medians (after warm-up) for:
   ``no_grad``.
 
 torch is timed at its default thread count and at 1 thread; the faster is used for the ratio.
-Targets (issue 3): step time at most 1.0x torch's; forward dispatch at most 10 us per op and
-backward at most 20 us per node.
+Each compat sample ends by waiting for its results (JAX dispatches asynchronously; in lazy mode
+this runs what is pending). Targets (issue 3): step time at most 1.0x torch's; forward
+dispatch at most 10 us per op and backward at most 20 us per node.
+
+``--lazy`` times compat in the engine's lazy mode (``compat._engine.set_lazy``): ops are
+recorded and run as one cached program per segment. There the dispatch rows time recording
+only (results nobody reads are never computed).
 
     python benchmarks/overhead.py            # full sizes
+    python benchmarks/overhead.py --lazy     # compat in lazy mode
     python benchmarks/overhead.py --quick    # a smoke test (the test suite runs it)
 """
 
@@ -36,28 +42,50 @@ import compat
 CHAIN = 32
 
 
-def median_time(fn: Callable[[], Any], repeats: int, inner: int) -> float:
-    """Median over ``repeats`` samples of the mean time of ``inner`` calls, in seconds."""
-    for _ in range(3):
+def _sample(fn: Callable[[], Any], inner: int, finish: Callable[[], Any] | None) -> float:
+    t0 = time.perf_counter()
+    for _ in range(inner):
         fn()
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
+    if finish is not None:
+        finish()
+    return (time.perf_counter() - t0) / inner
 
 
-def torch_fastest(fn: Callable[[], Any], repeats: int, inner: int) -> tuple[float, str]:
-    """Time torch at its default thread count and at 1 thread: the faster, and which."""
+def medians(
+    cases: dict[str, tuple[Callable[[], Any], Callable[[], Any] | None, bool]],
+    repeats: int,
+    inner: int,
+) -> dict[str, float]:
+    """Median over ``repeats`` samples of the mean time of ``inner`` calls, in seconds.
+
+    ``cases`` maps a name to ``(fn, finish, is_torch)``: ``finish`` (timed, once per sample)
+    waits for work that ``fn`` left running; torch cases are timed at torch's default thread
+    count and at 1 thread (names suffixed ``@Nt``). Samples of all cases alternate, so a load
+    change on a shared machine hits them alike.
+    """
     default = torch.get_num_threads()
-    results = []
-    for threads in sorted({default, 1}, reverse=True):
-        torch.set_num_threads(threads)
-        results.append((median_time(fn, repeats, inner), f"{threads}t"))
+    runs = []
+    for name, (fn, finish, is_torch) in cases.items():
+        for threads in sorted({default, 1}, reverse=True) if is_torch else (None,):
+            label = name if threads is None else f"{name}@{threads}t"
+            runs.append((label, fn, finish, threads))
+    samples: dict[str, list[float]] = {label: [] for label, *_ in runs}
+    for warm in (True, False):
+        for _ in range(3 if warm else repeats):
+            for label, fn, finish, threads in runs:
+                if threads is not None:
+                    torch.set_num_threads(threads)
+                t = _sample(fn, 1 if warm else inner, finish)
+                if not warm:
+                    samples[label].append(t)
     torch.set_num_threads(default)
-    return min(results)
+    return {label: statistics.median(v) for label, v in samples.items()}
+
+
+def fastest_torch(times: dict[str, float], name: str) -> tuple[float, str]:
+    """The faster of torch's thread settings for case ``name``: ``(seconds, "Nt")``."""
+    found = [(t, label.split("@")[1]) for label, t in times.items() if label.startswith(name + "@")]
+    return min(found)
 
 
 def ops_cases() -> dict[str, Callable[..., Any]]:
@@ -84,10 +112,17 @@ def dispatch_rows(repeats: int, inner: int) -> list[tuple[str, float, float, str
             args_c, args_t = (
                 ((m_c, n_c), (m_t, n_t)) if "matmul" in name else ((a_c, b_c), (a_t, b_t))
             )
-            ours = median_time(lambda fn=fn, a=args_c: fn(*a), repeats, inner)
-            theirs, threads = torch_fastest(lambda fn=fn, a=args_t: fn(*a), repeats, inner)
+            times = medians(
+                {
+                    "ours": (lambda fn=fn, a=args_c: fn(*a), None, False),
+                    "torch": (lambda fn=fn, a=args_t: fn(*a), None, True),
+                },
+                repeats,
+                inner,
+            )
+            theirs, threads = fastest_torch(times, "torch")
             label = f"{name} ({'recording' if grad else 'no grad'})"
-            rows.append((label, ours, theirs, threads))
+            rows.append((label, times["ours"], theirs, threads))
     return rows
 
 
@@ -103,10 +138,23 @@ def backward_rows(repeats: int, inner: int) -> list[tuple[str, float, float, str
     x_c = compat.randn(4, requires_grad=True)
     x_t = torch.randn(4, requires_grad=True)
     nodes = CHAIN + 1
-    fwd_c = median_time(lambda: chain(x_c), repeats, inner)
-    both_c = median_time(lambda: chain(x_c).backward(), repeats, inner)
-    fwd_t, _ = torch_fastest(lambda: chain(x_t), repeats, inner)
-    both_t, th2 = torch_fastest(lambda: chain(x_t).backward(), repeats, inner)
+    times = medians(
+        {
+            "fwd_c": (lambda: chain(x_c), None, False),
+            "both_c": (
+                lambda: chain(x_c).backward(),
+                lambda: x_c.grad._value.block_until_ready(),
+                False,
+            ),
+            "fwd_t": (lambda: chain(x_t), None, True),
+            "both_t": (lambda: chain(x_t).backward(), None, True),
+        },
+        repeats,
+        inner,
+    )
+    fwd_c, both_c = times["fwd_c"], times["both_c"]
+    fwd_t, _ = fastest_torch(times, "fwd_t")
+    both_t, th2 = fastest_torch(times, "both_t")
     return [("backward per node", (both_c - fwd_c) / nodes, (both_t - fwd_t) / nodes, th2)]
 
 
@@ -155,8 +203,21 @@ def step_row(
         runs[lib] = (params, x, y, rows)
     pc = runs[compat]
     pt = runs[torch]
-    ours = median_time(lambda: train_step(compat, *pc, 1e-3), repeats, inner)
-    theirs, threads = torch_fastest(lambda: train_step(torch, *pt, 1e-3), repeats, inner)
+    first = pc[0][0]  # reading _value runs what is pending (lazy mode)
+    times = medians(
+        {
+            "ours": (
+                lambda: train_step(compat, *pc, 1e-3),
+                lambda: first._value.block_until_ready(),
+                False,
+            ),
+            "torch": (lambda: train_step(torch, *pt, 1e-3), None, True),
+        },
+        repeats,
+        inner,
+    )
+    ours = times["ours"]
+    theirs, threads = fastest_torch(times, "torch")
     return (f"train step MLP {'-'.join(map(str, sizes))}, batch {batch}", ours, theirs, threads)
 
 
@@ -164,14 +225,26 @@ def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float, str
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="samples per timing")
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    parser.add_argument("--lazy", action="store_true", help="compat in lazy engine mode")
     args = parser.parse_args(argv)
+    from compat import _engine
+
+    previous = _engine.set_lazy(args.lazy)
+    try:
+        return _report(args)
+    finally:
+        _engine.set_lazy(previous)
+
+
+def _report(args: argparse.Namespace) -> list[tuple[str, float, float, str]]:
     repeats = 3 if args.quick else args.repeats
     inner = 20 if args.quick else 200
     sizes = (32, 64, 64, 10) if args.quick else (256, 512, 512, 10)
     batch = 16 if args.quick else 128
     rows = dispatch_rows(repeats, inner) + backward_rows(repeats, max(inner // 10, 2))
     rows.append(step_row(sizes, batch, repeats, max(inner // 20, 2)))
-    print(f"compat eager vs torch {torch.__version__} eager (cpu), median of {repeats} samples")
+    mode = "lazy" if args.lazy else "eager"
+    print(f"compat {mode} vs torch {torch.__version__} eager (cpu), median of {repeats} samples")
     print(f"{'case':44s} {'compat us':>10s} {'torch us':>14s} {'ratio':>7s}  target")
     for label, ours, theirs, threads in rows:
         if label.startswith("train step"):

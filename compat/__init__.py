@@ -15,16 +15,19 @@ jax.config.update("jax_enable_x64", True)
 #: version as the local part, so that scripts checking ``torch.__version__`` see 2.13.
 __version__ = "2.13.0+compat.0.1.0"
 
-from compat import (  # noqa: E402
+from compat import (  # noqa: E402, F401  (_dynamo: torch._dynamo is reached as an attribute)
+    _dynamo,
     _methods,
     amp,
     autograd,
+    compiler,
     cuda,
     func,
     jit,
     nn,
     optim,
     serialization,
+    special,
     utils,
 )
 from compat._compile import compile  # noqa: E402
@@ -133,6 +136,8 @@ __all__ = [
     "amp",
     "utils",
     "compile",
+    "compiler",
+    "special",
     "func",
     "jit",
     "serialization",

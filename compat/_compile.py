@@ -26,12 +26,23 @@ random draws, gradient clipping, a ``GradScaler`` — into one ``jax.jit`` progr
 * **Warm-up.** The first call runs eagerly: lazily created state (optimizer state, ``.grad``)
   then exists, and the second call compiles. Each new signature (argument shapes, dtypes and
   Python values, state structure, train/eval mode, hyperparameters that are zero) compiles
-  once; :func:`set_logs` (or ``COMPAT_LOGS=recompiles``) logs why a call recompiled.
+  once; :func:`set_logs` (or ``COMPAT_LOGS=recompiles``) logs why a call recompiled. XLA
+  programs have static shapes whatever ``dynamic`` says; past
+  ``compat._dynamo.config.recompile_limit`` programs (8) one warning suggests fixed shapes.
+* **Lean calls.** The program takes only the inputs it reads (a ``.grad`` that ``zero_grad``
+  drops, the counter of a generator nothing draws from are left out), positionally, and its
+  write-back is a flat list of storage writes and new tensors.
+* **Outputs to backpropagate.** When the eager first call returns a tensor with a graph no
+  backward ran through (``compat.compile(lambda x: model(x).sum())``), every call runs as one
+  engine op (:func:`compat._engine.apply`) over the parameters and arguments, without
+  donation: the returned tensors carry a ``grad_fn`` and ``loss.backward()`` after the call
+  fills the same ``.grad`` as eager mode.
 * **Graph breaks.** Reading a value into Python (``.item()``, ``bool(t)``, ``print(t)``,
-  ``.tolist()``, ``.numpy()``) cannot be traced: with ``fullgraph=True`` that raises a
-  :class:`~rustorch_fx.errors.TracingError` naming the line; otherwise the function runs
-  eagerly from then on, after one warning naming the line (compat does not split a step into
-  several compiled pieces).
+  ``.tolist()``, ``.numpy()``) or calling a :func:`compat.compiler.disable` function cannot be
+  traced: with ``fullgraph=True`` that raises a :class:`~rustorch_fx.errors.TracingError`
+  naming the line; otherwise one warning names the line and the function runs through
+  :func:`_run_with_breaks` from then on: in the engine's lazy mode, the ops between value
+  reads run as cached compiled programs, the reads as eager glue.
 
 ``compat.compile(module)`` returns an :class:`OptimizedModule` whose forward is one engine op
 (:func:`compat._engine.apply`) over the parameters, buffers and inputs: ``loss.backward()``
@@ -46,14 +57,17 @@ import functools
 import itertools
 import linecache
 import logging
+import operator
 import os
 import sys
 import types
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
@@ -82,6 +96,38 @@ _TRACING = [0]
 
 # Versions given to the storages while tracing (views recompute their values from them).
 _TRACE_VERSION = 1 << 48
+
+# Every compiled function and compiled forward alive (for :func:`reset`).
+_LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class _Config:
+    """``compat._dynamo.config``: the compile settings scripts set (torch's names).
+
+    Attributes:
+        recompile_limit: After this many programs for one compiled function (new shapes,
+            dtypes or state structures), warn once (torch's ``recompile_limit``, 8).
+        cache_size_limit: The older name of ``recompile_limit``.
+        suppress_errors: Accepted (compat never hides an error).
+    """
+
+    __slots__ = ("recompile_limit", "suppress_errors")
+
+    def __init__(self) -> None:
+        self.recompile_limit = 8
+        self.suppress_errors = False
+
+    @property
+    def cache_size_limit(self) -> int:
+        """The older name of ``recompile_limit``."""
+        return self.recompile_limit
+
+    @cache_size_limit.setter
+    def cache_size_limit(self, value: int) -> None:
+        self.recompile_limit = value
+
+
+config = _Config()
 
 _VALUE_READS = (
     jax.errors.ConcretizationTypeError,
@@ -177,6 +223,41 @@ def _traceback_frames(tb: Any) -> list[tuple[str, int, str]]:
         out.append((code.co_filename, tb.tb_lineno, code.co_name))
         tb = tb.tb_next
     return out
+
+
+_FALLBACK = (
+    "From now on it runs in compat's lazy mode: the ops between value reads are batched into "
+    "cached compiled programs, and the reads run as eager glue between them"
+)
+
+
+def _run_with_breaks(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Run a function that has graph breaks: compiled pieces with eager glue between them.
+
+    The function runs in the engine's lazy mode (:func:`compat._engine.set_lazy`): its ops
+    are recorded and run as one cached jitted program per piece between the points where a
+    value is read into Python (``.item()``, ``if tensor:``, ``print``), which run eagerly.
+    Results are those of eager mode.
+
+    Args:
+        fn: The function.
+        args: Its positional arguments.
+        kwargs: Its keyword arguments.
+
+    Returns:
+        What ``fn`` returns.
+
+    Example:
+        >>> import compat
+        >>> _run_with_breaks(lambda t: (t * 2).sum().item(), (compat.ones(3),), {})
+        6.0
+    """
+    previous = _engine.set_lazy(True)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        if not previous:
+            _engine.set_lazy(False)
 
 
 _BREAK_FIX = (
@@ -408,24 +489,36 @@ def _structure(roots: _Roots) -> tuple[Any, ...]:
         append((len(opt.param_groups), len(state)))
         for st in state.values():
             append(len(st))
-            out.extend(v for v in st.values() if not isinstance(v, Tensor))
+            out.extend([v for v in st.values() if not isinstance(v, Tensor)])
         traced = _traced_keys(opt)
         for group in opt.param_groups:
             append(id(group))
             append(len(group["params"]))
-            for k, v in group.items():
-                if k in traced:
-                    if type(v) is float:
-                        append(v == 0.0)
-                        continue
-                    if _is_number_like(v):
-                        append(_hyper_zero(v))
-                        continue
-                if k != "params" and k != "param_names":
+            keys = tuple(group)
+            append(keys)
+            static_of, traced_keys = _group_keys(keys, traced)
+            if static_of is not None:
+                append(static_of(group))
+            for k in traced_keys:
+                v = group[k]
+                if type(v) is float:
+                    append(v == 0.0)
+                elif _is_number_like(v):
+                    append(_hyper_zero(v))
+                else:
                     append(v)
     for sc in roots.scaler:
         append(sc._enabled)
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _group_keys(
+    keys: tuple[str, ...], traced: tuple[str, ...]
+) -> tuple[Callable[[dict[str, Any]], Any] | None, tuple[str, ...]]:
+    """A group's compile-time options (an item getter) and its traced hyperparameters."""
+    static = [k for k in keys if k not in traced and k != "params" and k != "param_names"]
+    return (operator.itemgetter(*static) if static else None), tuple(k for k in keys if k in traced)
 
 
 def _traced_keys(opt: Any) -> tuple[str, ...]:
@@ -491,6 +584,9 @@ class _Meta:
         self.out_static: list[tuple[int, Any]] = []
         self.out_tensor_flags: list[bool] = []
         self.out_all_tensors = False
+        self.out_single = False
+        # Per output value: keeps its grad_fn (True), a detached tensor (False), an array (None).
+        self.out_requires_grad: list[bool | None] = []
         self.hyper_writes: list[tuple[Any, str, Any]] = []  # (group, key, constant or index)
         self.draws: list[int] = []
         self.sched_calls: list[tuple[Any, Any, Any]] = []  # (sched, treedef, leaves spec)
@@ -707,12 +803,92 @@ def _getter(slot: _Slot) -> Callable[[], Any]:
 
 
 class _Program:
-    """One compiled signature: the jitted program and what its trace learned."""
+    """One compiled signature: the jitted program and what its trace learned.
 
-    def __init__(self, jitted: Any, meta: _Meta, donate: tuple[bool, ...]) -> None:
+    ``jitted`` takes, positionally, only the inputs the program reads (``pick`` selects them
+    from the state values in donation order, the hyperparameter leaves and the generator
+    words): an input the step never reads (a ``.grad`` that ``zero_grad`` drops, the words of
+    a generator nothing draws from) costs nothing per call.
+    """
+
+    def __init__(
+        self,
+        jitted: Any,
+        meta: _Meta,
+        donate: tuple[bool, ...],
+        order: list[int],
+        pick: Callable[[list[Any]], Any],
+        out_tree: Any,
+    ) -> None:
         self.jitted = jitted
         self.meta = meta
         self.donate = donate
+        self.order = order
+        self.pick = pick
+        self.out_tree = out_tree
+        self.first_outputs: Any = None
+        self.op: Any = None  # the program as an engine op (engine mode), made on first use
+        # Where the flat outputs split into state outputs, output values, scheduler arguments
+        # and generator words.
+        self.cuts = (0, 0, 0)
+        # The write-back as flat lists (see :meth:`_compile_writeback`).
+        self.writes: list[tuple[int, int, int]] = []
+        self.news: list[tuple[Callable[[Any], None], int, bool]] = []
+        self.nones: list[Callable[[Any], None]] = []
+        self._compile_writeback()
+
+    def _compile_writeback(self) -> None:
+        """Turn the trace's layout into storage writes, new tensors and cleared slots."""
+        for slot, action, info in self.meta.layout:
+            if action == "storage":
+                self.writes.append(info)
+            elif action == "none":
+                self.nones.append(_setter(slot))
+            else:
+                self.news.append((_setter(slot), *info))
+
+    def split(self, flat: Any) -> tuple[Any, Any, Any, Any]:
+        """The flat outputs of :attr:`jitted` as ``(outs, out_values, sched_args, words)``."""
+        a, b, c = self.cuts
+        draws = self.meta.draws
+        words: list[Any] = []
+        j = c
+        for n in draws:
+            if n:
+                words.append(flat[j])
+                j += 1
+            else:
+                words.append(None)
+        return flat[:a], flat[a:b], flat[b:c], words
+
+
+def _setter(slot: _Slot) -> Callable[[Any], None]:
+    """A (C-level where possible) callable writing ``slot``."""
+    if slot.kind == "item":
+        return functools.partial(operator.setitem, slot.container, slot.key)
+    if slot.kind == "attr":
+        return functools.partial(setattr, slot.container, slot.key)
+    return slot.set
+
+
+def _used_inputs(jaxpr: Any) -> list[bool]:
+    """Which of a jaxpr's inputs its outputs (or effects) depend on (a backward sweep)."""
+    var_type = jax.extend.core.Var
+    live = {id(v) for v in jaxpr.outvars if isinstance(v, var_type)}
+    for eqn in reversed(jaxpr.eqns):
+        if eqn.effects or any(id(v) in live for v in eqn.outvars):
+            live.update(id(v) for v in eqn.invars if isinstance(v, var_type))
+    return [id(v) in live for v in jaxpr.invars]
+
+
+def _picker(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A C-level ``lambda xs: tuple(xs[i] for i in indices)``."""
+    if not indices:
+        return lambda xs: ()
+    if len(indices) == 1:
+        (i,) = indices
+        return lambda xs: (xs[i],)
+    return operator.itemgetter(*indices)
 
 
 class _Plan:
@@ -774,6 +950,10 @@ class _CompiledFunction:
         self._compiles = 0
         self._plan: _Plan | None = None
         self._hyper_cache: tuple[Any, Any, Any] = (None, None, None)
+        self._hyper_leaves: list[Any] = []
+        # The function returns tensors that the caller backpropagates through: each call is
+        # one engine op (no donation), so its outputs carry a grad_fn.
+        self._engine_mode = False
         self._plans_seen: list[Any] = []
         fn_code = fn.__func__ if isinstance(fn, types.MethodType) else fn
         code = getattr(fn_code, "__code__", None)
@@ -785,6 +965,20 @@ class _CompiledFunction:
         self._closure = getattr(fn_code, "__closure__", None) or ()
         self._bound = getattr(fn, "__self__", None)
         functools.update_wrapper(self, fn)
+        _LIVE.add(self)
+
+    def _reset(self) -> None:
+        """Forget the compiled programs, the discovery and any graph break (:func:`reset`)."""
+        self._programs.clear()
+        self._plan = None
+        self._plans_seen.clear()
+        self._last_key = None
+        self._warm = False
+        self._eager_reason = None
+        self._compiles = 0
+        self._hyper_cache = (None, None, None)
+        self._limit_warned = False
+        self._engine_mode = False
 
     def _guard(self) -> tuple[Any, ...]:
         """Ids of what discovery starts from: closure cells, named globals, bound object."""
@@ -819,12 +1013,16 @@ class _CompiledFunction:
     # -- the call -----------------------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._eager_backend or self._eager_reason is not None:
+        if self._eager_backend:
             return self._fn(*args, **kwargs)
+        if self._eager_reason is not None:
+            return _run_with_breaks(self._fn, args, kwargs)
         if not self._warm:
-            # Warm-up: lazily created state (optimizer state, .grad) comes into existence.
+            # Warm-up: lazily created state (optimizer state, .grad) comes into existence,
+            # and the eager result says whether the caller will backpropagate through it.
             out = self._fn(*args, **kwargs)
             self._warm = True
+            self._engine_mode = _needs_backward(out)
             return out
         plan = self._plan
         # The fast path: positional arguments that are tensors or the very objects of the last
@@ -866,9 +1064,12 @@ class _CompiledFunction:
         # donated input that is not written back would have to be copied out again.
         keep = {desc[i][3] for i in plan.grad_index if desc[i] is not None and len(desc[i]) > 2}
         keep.update(d[3] for d in desc[len(plan.getters) :])
-        donate = tuple(
-            k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
-        )
+        if self._engine_mode:  # the engine keeps the inputs for the backward
+            donate = (False,) * len(storages)
+        else:
+            donate = tuple(
+                k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
+            )
         # The same hyperparameter values as last call: reuse their device arrays.
         raw = [group[k] for group, k in plan.places]
         cache = self._hyper_cache
@@ -884,6 +1085,7 @@ class _CompiledFunction:
             )
             hyper_form = tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper)
             self._hyper_cache = (raw, hyper, hyper_form)
+            self._hyper_leaves = jax.tree_util.tree_leaves(hyper)
         rng = _rng_inputs(roots)
         state = _grad_mode._state
         key = (
@@ -921,13 +1123,84 @@ class _CompiledFunction:
             self._last_key = named
             self._compiles += 1
             counters["compiles"] += 1
+            _check_recompiles(self, len(self._programs), self._fn)
             del values
             first, program.first_outputs = program.first_outputs, None
-            return self._finish(program, storages, rng, roots, first)
-        given, kept = [], []
-        for st, d in zip(storages, donate, strict=True):
-            (given if d else kept).append(st.value)
-        outputs = program.jitted(given, kept, hyper, rng)
+            if not self._engine_mode:
+                return self._finish(program, storages, rng, roots, first)
+            # (engine mode: the first outputs carry no grad_fn; nothing was donated, so the
+            # engine op below recomputes them from the same inputs)
+        if self._engine_mode:
+            return self._engine_call(program, storages, objs, rng, roots, args, kwargs)
+        flat = [storages[k].value for k in program.order]
+        flat += self._hyper_leaves
+        for pair in rng:
+            flat += pair
+        return self._finish(
+            program, storages, rng, roots, program.split(program.jitted(*program.pick(flat)))
+        )
+
+    def _engine_call(
+        self,
+        program: _Program,
+        storages: list[Any],
+        objs: list[Any],
+        rng: list[Any],
+        roots: _Roots,
+        args: Any,
+        kwargs: Any,
+    ) -> Any:
+        """Run ``program`` as one engine op over the tensors that own its input storages.
+
+        The function's tensor outputs then carry a grad_fn whose vjp reaches the parameters
+        and the arguments that require grad, as eager mode's graph would.
+        """
+        owners: list[Any] = [st.value for st in storages]
+        index = {id(st): k for k, st in enumerate(storages)}
+        for t in objs:
+            if not isinstance(t, Tensor) or not t._requires_grad:
+                continue
+            data = t._data
+            k = index.get(id(_views.root_of(data)))
+            if k is None or isinstance(owners[k], Tensor):
+                continue
+            if data is not storages[k]:
+                return self._fall_back(
+                    "it returns tensors to backpropagate through, and a view that requires "
+                    "grad is one of its inputs (a compiled function differentiates with "
+                    "respect to whole tensors only)",
+                    None,
+                    args,
+                    kwargs,
+                )
+            owners[k] = t
+        flat = [owners[k] for k in program.order]
+        flat += self._hyper_leaves
+        for pair in rng:
+            flat += pair
+        if program.op is None:
+            jitted, pick = program.jitted, program.pick
+
+            def compiled_call(*values: Any) -> Any:
+                return jitted(*pick(values))
+
+            compiled_call.__name__ = compiled_call.__qualname__ = (
+                f"compiled {getattr(self._fn, '__qualname__', 'function')}"
+            )
+            program.op = compiled_call
+        result = _engine.apply(program.op, *flat)
+        outs, out_values, sched_args, words = jax.tree_util.tree_unflatten(
+            program.out_tree, jax.tree_util.tree_leaves(result, is_leaf=_is_tensor)
+        )
+        outputs = (
+            [t._value for t in outs],
+            [
+                t if rg else t._value if rg is None else Tensor._wrap(t._value)
+                for t, rg in zip(out_values, program.meta.out_requires_grad, strict=True)
+            ],
+            [t._value for t in sched_args],
+            [None if w is None else w._value for w in words],
+        )
         return self._finish(program, storages, rng, roots, outputs)
 
     def _slow_plan(
@@ -999,13 +1272,13 @@ class _CompiledFunction:
                 f"compat.compile(fullgraph=True): cannot capture {name}: {reason}"
             ) from exc
         warnings.warn(
-            f"compat.compile: graph break in {name}: {reason}. The function runs eagerly from "
-            "now on (pass fullgraph=True to make this an error).",
+            f"compat.compile: graph break in {name}: {reason}. {_FALLBACK} (pass "
+            "fullgraph=True to make this an error).",
             UserWarning,
             stacklevel=3,
         )
         self._eager_reason = reason
-        return self._fn(*args, **kwargs)
+        return _run_with_breaks(self._fn, args, kwargs)
 
     # -- tracing ------------------------------------------------------------------------------
 
@@ -1075,18 +1348,45 @@ class _CompiledFunction:
             finally:
                 snap.restore()
 
-        donate_argnums = (0,) if any(donate) else ()
-        jitted = jax.jit(program, donate_argnums=donate_argnums)
         kept = [v for v, d in zip(values, donate, strict=True) if not d]
         given = [v for v, d in zip(values, donate, strict=True) if d]
         try:
-            first = jitted(given, kept, hyper, rng)
+            traced = jax.jit(program).trace(given, kept, hyper, rng)
         except Exception:
             if failure and isinstance(failure[0], _GraphBreak):
                 raise failure[0] from failure[0].__cause__
             raise
-        prog = _Program(jitted, meta, donate)
-        prog.first_outputs = first  # type: ignore[attr-defined]
+        # Compile a program of the inputs it reads only, passed positionally (the C++
+        # dispatch path, no per-call pytree of lists); the others become unused constants.
+        closed = traced.jaxpr
+        used = _used_inputs(closed.jaxpr)
+        used_idx = [i for i, u in enumerate(used) if u]
+        fillers = [
+            None if u else jax.ShapeDtypeStruct(a.shape, a.dtype)
+            for u, a in zip(used, closed.in_avals, strict=True)
+        ]
+        fun = jax.extend.core.jaxpr_as_fun(closed)
+
+        def flat_program(*used_values: Any) -> Any:
+            full = [None if f is None else jnp.zeros(f.shape, f.dtype) for f in fillers]
+            for i, v in zip(used_idx, used_values, strict=True):
+                full[i] = v
+            return fun(*full)
+
+        n_given = len(given)
+        jitted = jax.jit(
+            flat_program, donate_argnums=tuple(j for j, i in enumerate(used_idx) if i < n_given)
+        )
+        flat_in = jax.tree_util.tree_leaves((given, kept, hyper, rng))
+        pick = _picker(used_idx)
+        first = jitted(*pick(flat_in))
+        out_tree = jax.tree_util.tree_structure(traced.out_info)
+        prog = _Program(jitted, meta, donate, order, pick, out_tree)
+        prog.first_outputs = jax.tree_util.tree_unflatten(out_tree, first)
+        outs_info, values_info, sched_info, _ = traced.out_info
+        a = len(outs_info)
+        b = a + len(values_info)
+        prog.cuts = (a, b, b + len(sched_info))
         return prog
 
     def _outputs(
@@ -1155,20 +1455,24 @@ class _CompiledFunction:
         out_values = []
         for i, leaf in enumerate(leaves):
             if isinstance(leaf, Tensor):
-                if leaf.grad_fn is not None and not _backpropagated(leaf.grad_fn):
+                needs = leaf.grad_fn is not None and not _backpropagated(leaf.grad_fn)
+                if needs and not self._engine_mode:
                     raise _GraphBreak(
-                        "it returns a tensor that requires grad and was not backpropagated "
-                        "inside the step (compiled functions return detached tensors): call "
-                        "backward() inside the step, or compile the model instead "
-                        "(compat.compile(model))"
+                        "it returns a tensor that requires grad and was not backpropagated, "
+                        "but its first (eager) call returned none: compiled with outputs "
+                        "detached, the caller could not backpropagate through it. Return such "
+                        "tensors from every call, or call backward() inside the step"
                     )
+                meta.out_requires_grad.append(needs)
                 out_values.append(leaf._value)
             elif isinstance(leaf, jax.core.Tracer):
+                meta.out_requires_grad.append(None)
                 out_values.append(leaf)
             else:
                 meta.out_static.append((i, leaf))
         meta.out_tensor_flags = [isinstance(x, Tensor) for x in leaves]
         meta.out_all_tensors = all(meta.out_tensor_flags)
+        meta.out_single = meta.out_all_tensors and tree.num_leaves == 1 and tree.num_nodes == 1
         # Scheduler calls, replayed eagerly after the call (tensor arguments become outputs).
         sched_args = []
         for sched, a, kw in icp.sched_calls:
@@ -1199,41 +1503,77 @@ class _CompiledFunction:
     ) -> Any:
         meta = program.meta
         outs, out_values, sched_args, words = outputs
-        for slot, action, info in meta.layout:
-            if action == "none":
-                slot.set(None)
-            elif action == "storage":
-                k, j, delta = info
-                st = storages[k]
-                st.value = outs[j]
-                st.version += delta
-            else:
-                j, requires_grad = info
-                slot.set(Tensor._wrap(outs[j], requires_grad=requires_grad))
+        wrap = Tensor._wrap
+        for setter in program.nones:
+            setter(None)
+        for k, j, delta in program.writes:
+            st = storages[k]
+            st.value = outs[j]
+            st.version += delta
+        for setter, j, requires_grad in program.news:
+            setter(wrap(outs[j], requires_grad=requires_grad))
         for group, k, (kind, v) in meta.hyper_writes:
             group[k] = float(outs[v]) if kind == "out" else v
-        for gen, (seed_words, _), n, w in zip(roots.generator, rng, meta.draws, words, strict=True):
-            if n:
-                gen._counter = (gen._counter + n) & ((1 << 64) - 1)
-                gen._on_device = (seed_words, w)
+        if any(meta.draws):
+            for gen, (seed_words, _), n, w in zip(
+                roots.generator, rng, meta.draws, words, strict=True
+            ):
+                if n:
+                    gen._counter = (gen._counter + n) & ((1 << 64) - 1)
+                    gen._on_device = (seed_words, w)
         for sched, stree, spec in meta.sched_calls:
-            leaves = [Tensor._wrap(sched_args[v]) if kind == "t" else v for kind, v in spec]
+            leaves = [wrap(sched_args[v]) if kind == "t" else v for kind, v in spec]
             a, kw = jax.tree_util.tree_unflatten(stree, leaves)
             sched.step(*a, **kw)
+        if meta.out_single:  # the function returns one tensor (a loss)
+            v = out_values[0]
+            return v if type(v) is Tensor else wrap(v)
         if meta.out_all_tensors:
-            leaves = [Tensor._wrap(v) for v in out_values]
+            leaves = [v if type(v) is Tensor else wrap(v) for v in out_values]
         else:
             leaves = []
             it = iter(out_values)
             static = dict(meta.out_static)
             for i, is_tensor in enumerate(meta.out_tensor_flags):
                 if is_tensor:
-                    leaves.append(Tensor._wrap(next(it)))
+                    v = next(it)
+                    leaves.append(v if type(v) is Tensor else Tensor._wrap(v))
                 elif i in static:
                     leaves.append(static[i])
                 else:
                     leaves.append(next(it))
         return jax.tree_util.tree_unflatten(meta.out_tree, leaves)
+
+
+def _needs_backward(out: Any) -> bool:
+    """Whether ``out`` holds a tensor with a graph that no backward has run through."""
+    for leaf in jax.tree_util.tree_leaves(out, is_leaf=_is_tensor):
+        if (
+            isinstance(leaf, Tensor)
+            and leaf.grad_fn is not None
+            and not _backpropagated(leaf.grad_fn)
+        ):
+            return True
+    return False
+
+
+def _check_recompiles(owner: Any, n: int, fn: Any) -> None:
+    """Warn once when ``owner`` (a compiled function or forward) holds more than the limit."""
+    limit = config.recompile_limit
+    if n <= limit or getattr(owner, "_limit_warned", False):
+        return
+    owner._limit_warned = True
+    name = getattr(fn, "__qualname__", None) or type(fn).__name__
+    warnings.warn(
+        f"compat.compile: {name} has been compiled {n} times (recompile_limit is {limit}). "
+        "XLA programs have static shapes: every new input shape or dtype, and every new "
+        "state structure, compiles a new program (dynamic=True or None does not make one "
+        "program shape-generic). Keep shapes fixed (DataLoader(drop_last=True), padding to "
+        "a few bucket sizes); set_logs(recompiles=True) or COMPAT_LOGS=recompiles says what "
+        "changed; raise compat._dynamo.config.recompile_limit to silence this.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _backpropagated(node: Any) -> bool:
@@ -1295,6 +1635,14 @@ class _CompiledForward:
         self.meta: dict[Any, Any] = {}
         self.eager_reason: str | None = None
         self.op = self._make_op()
+        _LIVE.add(self)
+
+    def _reset(self) -> None:
+        """Forget the compiled signatures and any graph break (:func:`reset`)."""
+        self.meta.clear()
+        self.eager_reason = None
+        self._limit_warned = False
+        self.op = self._make_op()  # a new op: the engine compiles it afresh
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _CompiledForward:
         # The op closes over the module: a copy gets its own op over the copied module.
@@ -1333,6 +1681,7 @@ class _CompiledForward:
                 return key
 
             gen.__dict__["_next_key"] = next_key
+            _TRACING[0] += 1
             try:
                 with (
                     _grad_mode.no_grad(),
@@ -1340,6 +1689,7 @@ class _CompiledForward:
                 ):
                     out = call(*args, **kwargs)
             finally:
+                _TRACING[0] -= 1
                 gen.__dict__.pop("_next_key", None)
             out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
             flags = [isinstance(x, Tensor) for x in out_leaves]
@@ -1362,8 +1712,10 @@ class _CompiledForward:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         module = self.module
-        if self.eager_reason is not None or _TRACING[0]:
+        if _TRACING[0]:
             return self.call(*args, **kwargs)
+        if self.eager_reason is not None:
+            return _run_with_breaks(self.call, args, kwargs)
         params = list(module.named_parameters())
         buffers = list(module.named_buffers())
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
@@ -1399,12 +1751,12 @@ class _CompiledForward:
                 ) from exc
             warnings.warn(
                 f"compat.compile: graph break in {type(module).__name__}.forward: {reason}. "
-                "It runs eagerly from now on.",
+                f"{_FALLBACK} (pass fullgraph=True to make this an error).",
                 UserWarning,
                 stacklevel=3,
             )
             self.eager_reason = reason
-            return self.call(*args, **kwargs)
+            return _run_with_breaks(self.call, args, kwargs)
         outs, new_buffers, new_words = result
         key = (
             spec,
@@ -1413,6 +1765,8 @@ class _CompiledForward:
             ),
         )
         out_tree, flags, static_out, draws, changed = self.meta[key]
+        if len(self.meta) > config.recompile_limit:
+            _check_recompiles(self, len(self.meta), type(module))
         for (_, buf), new, flag in zip(buffers, new_buffers, changed, strict=True):
             if flag:
                 buf._data.value = new._value
@@ -1530,7 +1884,14 @@ _OPTIONS = ("fullgraph", "dynamic", "backend", "mode", "options", "disable")
 # --------------------------------------------------------------------------- compile()
 
 _BACKENDS = ("inductor", "eager", "aot_eager", "xla", "openxla", "jax")
-_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_MODES = (
+    None,
+    "default",
+    "lite",
+    "reduce-overhead",
+    "max-autotune",
+    "max-autotune-no-cudagraphs",
+)
 
 
 def compile(
@@ -1554,21 +1915,29 @@ def compile(
     Args:
         model: The function or module (None: return a decorator).
         fullgraph: Raise :class:`~rustorch_fx.errors.TracingError` at a graph break instead
-            of running the function eagerly.
-        dynamic: Accepted for torch's signature; shapes are always specialized (a new shape
-            recompiles).
+            of running the function in lazy mode (compiled pieces with eager glue).
+        dynamic: True, False or None, as torch's. XLA programs have static shapes, so every
+            value specializes: each new shape compiles once, and past
+            ``compat._dynamo.config.recompile_limit`` programs one warning suggests fixed
+            shapes (``DataLoader(drop_last=True)``, padding to a few sizes).
         backend: ``"inductor"`` (the default; XLA here) or any name of ``_BACKENDS``;
             ``"eager"`` runs the function uncompiled; a callable backend is refused.
-        mode: One of torch's modes; all compile the same program here.
-        options: Accepted for torch's signature (a dict; ignored).
-        disable: Return ``model`` unchanged.
+        mode: One of torch's modes (``"default"``, ``"lite"``, ``"reduce-overhead"``,
+            ``"max-autotune"``, ``"max-autotune-no-cudagraphs"``); all compile the same XLA
+            program here.
+        options: torch's inductor options (a dict with string keys); they do not apply to
+            XLA and are ignored. Not together with ``mode``, as in torch.
+        disable: Return ``model`` unchanged (as does a :func:`compat.compiler.disable`
+            function or module).
 
     Returns:
         The compiled callable (or a decorator when ``model`` is None).
 
     Raises:
-        ArgumentTypeError: If ``model`` is not callable or ``options`` is not a dict.
-        InvalidArgumentError: For an unknown ``backend`` or ``mode``.
+        ArgumentTypeError: If ``model`` is not callable, ``options`` is not a dict of named
+            options, or ``fullgraph``, ``dynamic`` or ``disable`` has the wrong type.
+        InvalidArgumentError: For an unknown ``backend`` or ``mode``, or both ``mode`` and
+            ``options``.
         TracingError: (At call time, with ``fullgraph=True``) for a graph break.
 
     Example:
@@ -1598,13 +1967,28 @@ def compile(
         )
     if mode not in _MODES:
         raise InvalidArgumentError(f"compile: unknown mode {mode!r} (expected one of {_MODES})")
-    if options is not None and not isinstance(options, dict):
-        raise ArgumentTypeError(f"compile: options must be a dict, got {type(options).__name__}")
+    if options is not None:
+        if not isinstance(options, dict):
+            raise ArgumentTypeError(
+                f"compile: options must be a dict, got {type(options).__name__}"
+            )
+        bad = [k for k in options if not isinstance(k, str)]
+        if bad:
+            raise ArgumentTypeError(f"compile: option names must be strings, got {bad[0]!r}")
+        if mode is not None:
+            raise InvalidArgumentError(
+                "compile: either mode or options can be specified, but both can't be specified "
+                f"at the same time (got mode={mode!r} and options={sorted(options)})"
+            )
     if not isinstance(fullgraph, bool):
         raise ArgumentTypeError(f"compile: fullgraph must be a bool, got {fullgraph!r}")
+    if dynamic is not None and not isinstance(dynamic, bool):
+        raise ArgumentTypeError(f"compile: dynamic must be True, False or None, got {dynamic!r}")
+    if not isinstance(disable, bool):
+        raise ArgumentTypeError(f"compile: disable must be a bool, got {disable!r}")
 
     def wrap(target: Any) -> Any:
-        if disable:
+        if disable or getattr(target, "_compat_compile_disabled", False):
             return target
         if isinstance(target, Module):
             if backend == "eager":

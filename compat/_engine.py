@@ -13,12 +13,38 @@ Every differentiable operation on :class:`~compat.Tensor` goes through :func:`ap
 
 No ``jax.vjp`` is ever called eagerly per op: the vjp is traced once per op signature and then
 dispatched as a compiled program.
+
+Lazy mode (opt-in: ``COMPAT_LAZY=1`` in the environment, or :func:`set_lazy`) keeps those
+semantics and changes when work runs. :func:`apply` (and the backward's per-node vjps and
+gradient accumulation) *record* the op in the thread's :class:`_Segment` instead of running it;
+the outputs hold a :class:`_Pending` value whose shape and dtype come from a cached
+``jax.eval_shape`` per (op, input avals), so shape errors still raise at the op's line. A
+segment runs when:
+
+* any value of it is read: ``_Storage.value`` (so ``Tensor._value``, ``item``, ``tolist``,
+  ``numpy``, ``print``, ``bool``, ``__array__``, any direct JAX use), or :func:`flush`;
+* ``backward()`` ends (forward and backward thus run as one program);
+* it reaches ``_SEGMENT_LIMIT`` ops, or lazy mode is turned off.
+
+Only the values still referenced when it runs are computed (the rest is pruned). A segment is
+keyed by its structure (op keys, wiring, input avals, wanted outputs): the first time a key is
+seen it runs op by op with the per-op jitted functions (no new compile), from the second time
+as one cached ``jax.jit`` program, so scripts whose graph changes every step never compile per
+step. Ops that keep forward residuals (loops, convolutions), ops on JAX tracers, anomaly mode
+and threads other than the main one run eagerly. ``stats`` counts flushes, fused runs and
+compiles. The engine-facing API: :func:`set_lazy`, :func:`is_lazy`, :func:`flush`,
+``_raw_value(tensor)`` (an array or a pending value, never running anything) and
+``_Pending.get()``.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import operator
+import os
 import sys
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,8 +104,9 @@ _EXPENSIVE_PRIMITIVES = frozenset(
 )
 
 
-# compat._tensor sets this once the class exists (the engine and Tensor refer to each other).
+# compat._tensor sets these once the classes exist (the engine and Tensor refer to each other).
 Tensor: Any = None
+_Storage: Any = None
 
 _INEXACT: dict[Any, bool] = {}
 
@@ -101,13 +128,27 @@ def _freeze(value: Any) -> Hashable:
     return value
 
 
+# (fn, static items in call order) -> cache key; a plain dict, cleared if it grows large.
+_STATIC_KEYS: dict[Hashable, Hashable] = {}
+
+
 def _static_key(fn: Callable[..., Any], static: dict[str, Any]) -> Hashable:
-    items = tuple(sorted(static.items()))
+    raw = (fn, tuple(static.items()))
     try:
-        hash(items)
+        return _STATIC_KEYS[raw]
+    except KeyError:
+        pass
     except TypeError:  # a list or dict among the static arguments
+        raw = None
+    items = tuple(sorted(static.items()))
+    if raw is None:
         items = tuple((k, _freeze(v)) for k, v in items)
-    return (fn, items)
+    key = (fn, items)
+    if raw is not None:
+        if len(_STATIC_KEYS) >= 16384:
+            _STATIC_KEYS.clear()
+        _STATIC_KEYS[raw] = key
+    return key
 
 
 def _forward(fn: Callable[..., Any], static: dict[str, Any], key: Hashable) -> Callable[..., Any]:
@@ -413,23 +454,42 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     if caster is not None:
         args = caster(fn, args)
     key = _static_key(fn, static) if static else fn
-    values = tuple(a._data.value if isinstance(a, Tensor) else a for a in args)
-    diff: tuple[int, ...] = ()
-    if _grad_mode._state.enabled:
-        diff = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
+    state = _grad_mode._state
+    grad = state.enabled
+    diff_list = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and grad and a._requires_grad:
+            diff_list.append(i)
+    diff = tuple(diff_list)
     pullback = None
+    out = _NOT_LAZY
     try:
-        if diff and _keeps_residuals(fn, static, key, values):
-            out, pullback = _forward_vjp(fn, static, key, diff)(*values)
-        else:
-            out = _forward(fn, static, key)(*values)
+        if (
+            _LAZY
+            and state.lazy_thread
+            and not state.anomaly
+            and (not diff or _KEEPS_RESIDUALS.get(key) is False)
+        ):
+            # (ops that keep forward residuals, and any op seen for the first time in grad
+            # mode, run eagerly)
+            raw = [_raw_value(a) if isinstance(a, Tensor) else a for a in args]
+            out = _record(_forward(fn, static, key), key, raw)
+        if out is _NOT_LAZY:
+            values = [a._data.value if isinstance(a, Tensor) else a for a in args]
+            keeps = _KEEPS_RESIDUALS.get(key) if diff else False
+            if keeps is None:
+                keeps = _keeps_residuals(fn, static, key, tuple(values))
+            if keeps:
+                out, pullback = _forward_vjp(fn, static, key, diff)(*values)
+            else:
+                out = _forward(fn, static, key)(*values)
     except RusTorchError:
         raise
     except (TypeError, ValueError, IndexError, jax.errors.JaxRuntimeError) as exc:
         raise _boundary.convert(_op_name(fn), exc) from exc
-    if _grad_mode._state.anomaly:
+    if state.anomaly:
         _anomaly_forward(fn, out)
-    if isinstance(out, jax.Array):
+    if isinstance(out, jax.Array) or type(out) is _Pending:
         if not diff:
             return Tensor._wrap(out)
         if _inexact(out.dtype):
@@ -558,7 +618,11 @@ def _topo(roots: Sequence[Node]) -> dict[Node, int]:
 
 
 def _add(a: Any, b: Any) -> Any:
-    return b if a is None else a + b
+    if a is None:
+        return b
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a + b
+    return _add_values(a, b)
 
 
 def run_backward(
@@ -595,7 +659,7 @@ def run_backward(
     restrict = inputs is not None
 
     def as_value(g: Any) -> Any:
-        return g if create_graph else (g._value if isinstance(g, Tensor) else g)
+        return g if create_graph else (_raw_value(g) if isinstance(g, Tensor) else g)
 
     def deliver_leaf(leaf: Tensor, g: Any) -> None:
         for hook in leaf._hooks:
@@ -641,9 +705,7 @@ def run_backward(
             if k in node.retained:
                 owner = node.retained[k]()
                 if owner is not None:
-                    owner._set_grad(
-                        g if create_graph else (g._value if isinstance(g, Tensor) else g)
-                    )
+                    owner._set_grad(as_value(g))
             j = wanted.get((id(node), k))
             if j is not None:
                 results[j] = _add(results[j], g)
@@ -668,6 +730,8 @@ def run_backward(
             deps[parent] -= 1
             if deps[parent] == 0:
                 ready.append(parent)
+    if _LAZY:
+        flush()  # forward and backward run as one program
     return results
 
 
@@ -677,11 +741,47 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
         op = _vjp_op(node.fn, node.static, node.key, node.diff, len(node.saved))
         out = apply(op, *node.saved, *cts)
         return tuple(out)
-    cvals = tuple(c._value if isinstance(c, Tensor) else c for c in cts)
+    if node.pullback is None and _lazy_active():
+        flat = tuple(_raw_value(v) if isinstance(v, Tensor) else v for v in (*node.saved, *cts))
+        nargs = len(node.saved)
+        op = _vjp_flat(node.fn, node.static, node.key, node.diff, nargs)
+        out = _record(op, (op, nargs), flat)
+        if out is not _NOT_LAZY:
+            return tuple(out)
+    cvals = tuple(c._value if isinstance(c, Tensor) else _concrete(c) for c in cts)
     if node.pullback is not None:
         return _pullback((node.key, node.diff))(node.pullback, cvals)
     values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
     return _vjp(node.fn, node.static, node.key, node.diff)(values, cvals)
+
+
+_VJP_FLAT = _Cache(4096)
+
+
+def _vjp_flat(
+    fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tuple[int, ...], nargs: int
+) -> Callable[..., Any]:
+    """The jitted vjp of :func:`_vjp` taking its inputs flat (as lazy mode records ops)."""
+    vkey = (key, diff, nargs)
+    jitted = _VJP_FLAT.lookup(vkey)
+    if jitted is None:
+        vjp = _vjp(fn, static, key, diff)
+
+        def flat_vjp(*flat: Any) -> tuple[Any, ...]:
+            return vjp(tuple(flat[:nargs]), tuple(flat[nargs:]))
+
+        jitted = jax.jit(flat_vjp)
+        _VJP_FLAT.store(vkey, jitted)
+    return jitted
+
+
+def _raw_value(t: Tensor) -> Any:
+    """A tensor's value without running pending ops: an array or a :class:`_Pending`."""
+    data = t._data
+    if type(data) is _Storage:
+        return data._v
+    raw = getattr(type(data), "raw", None)  # a view storage's value, pending or not
+    return data.value if raw is None else raw(data)
 
 
 def _user_frames() -> str:
@@ -735,3 +835,384 @@ def _anomaly_backward(node: Node, grads: Any) -> None:
             f"Function '{node.name()}' returned nan values in its {k}th output. "
             f"Traceback of the forward call that caused the error:\n{where}"
         )
+
+
+# -- lazy mode ---------------------------------------------------------------------------------
+
+_LAZY = os.environ.get("COMPAT_LAZY", "") not in ("", "0")
+# A segment with this many ops is run at once even if nothing reads its values.
+_SEGMENT_LIMIT = 1024
+# (op key, input avals) -> (output treedef, output avals)
+_SHAPES = _Cache(8192)
+# segment signature -> how many times it was run; segment signature -> fused program
+_SEEN = _Cache(4096)
+_FUSED = _Cache(256)
+_SCALARS = frozenset({int, float, bool, complex, type(None)})
+_ARRAY_TYPES: frozenset[type] = frozenset({type(jnp.zeros(()))})
+_NOT_LAZY = object()
+
+#: Counters of lazy mode's work (reset with ``stats.clear()``): ``flushes`` (segments run),
+#: ``op_by_op`` (segments run op by op, first sightings), ``fused`` (segments run as one
+#: program), ``compiles`` (fused programs built).
+stats: collections.Counter[str] = collections.Counter()
+
+
+class _Pending:
+    """A value that a recorded op will produce when its segment runs (lazy mode).
+
+    Holds the output's abstract value (``shape``, ``dtype``, ``ndim``, ``size``), so shape
+    logic never forces a run. :meth:`get` runs the segment if needed and returns the array.
+    """
+
+    __slots__ = ("__weakref__", "aval", "seg", "slot", "value")
+
+    def __init__(self, seg: _Segment, slot: int, aval: Any) -> None:
+        self.seg = seg
+        self.slot = slot
+        self.aval = aval
+        self.value: Any = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> Any:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.aval.ndim
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    def get(self) -> jax.Array:
+        """The concrete array: runs this value's segment first if it has not run."""
+        if self.value is None:
+            seg = self.seg
+            if seg is not None:
+                seg.flush()
+            if self.value is None:
+                raise AutogradError(
+                    "lazy mode: a pending value could not be computed"
+                    + (f" ({seg.error})" if seg is not None and seg.error else "")
+                ) from (seg.error if seg is not None else None)
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"<pending {self.aval.str_short()}>"
+
+
+class _Segment:
+    """Ops recorded in lazy mode and not yet run: a small dataflow graph.
+
+    ``ops`` holds ``(jitted fn, input refs, first output slot, number of outputs)``; an input
+    ref ``r >= 0`` is
+    output slot ``r`` of an earlier op of the segment, ``r < 0`` is external input ``~r``
+    (an array or a Python scalar). ``outs`` holds weak references to the pending outputs, so
+    the segment computes only the values still referenced when it runs.
+    """
+
+    __slots__ = ("error", "ext", "ext_avals", "ext_ids", "ops", "outs", "ran", "sig")
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[Callable[..., Any], tuple[int, ...], int, int]] = []
+        self.sig: list[Hashable] = []
+        self.ext: list[Any] = []
+        self.ext_avals: list[Hashable] = []
+        self.ext_ids: dict[int, int] = {}
+        self.outs: list[Any] = []
+        self.ran = False
+        self.error: BaseException | None = None
+
+    def external(self, value: Any, aval: Hashable) -> int:
+        j = self.ext_ids.get(id(value))
+        if j is None:
+            j = self.ext_ids[id(value)] = len(self.ext)
+            self.ext.append(value)
+            self.ext_avals.append(aval)
+        return ~j
+
+    def flush(self) -> None:
+        """Run the segment: op by op the first time its signature is seen, fused after."""
+        if self.ran:
+            return
+        self.ran = True
+        state = _grad_mode._state
+        if state.segment is self:
+            state.segment = None
+        live = self._live()
+        if not live:
+            self._clear()
+            return
+        ops, slot_map, ext, ext_avals, keys = self._prune([slot for slot, _ in live])
+        self._clear()
+        slots = tuple(slot_map[slot] for slot, _ in live)
+        sig = tuple((k, op[1]) for k, op in zip(keys, ops, strict=True))
+        key = (sig, tuple(ext_avals), slots)
+        seen = _SEEN.lookup(key) or 0
+        _SEEN.store(key, seen + 1)
+        stats["flushes"] += 1
+        try:
+            # Concrete even when a value is first read inside a JAX trace (jit, compile).
+            with jax.ensure_compile_time_eval():
+                results = self._run(key, seen, ops, slots, ext)
+        except RusTorchError as exc:
+            self.error = exc
+            raise
+        except (TypeError, ValueError, IndexError, jax.errors.JaxRuntimeError) as exc:
+            self.error = exc
+            raise _boundary.convert("lazy segment", exc) from exc
+        for (_, p), value in zip(live, results, strict=True):
+            p.value = value
+            p.seg = None
+
+    @staticmethod
+    def _run(
+        key: Hashable, seen: int, ops: list[Any], slots: tuple[int, ...], ext: list[Any]
+    ) -> tuple[Any, ...]:
+        """The values at ``slots``: op by op on a first sighting, else the fused program."""
+        if not seen:
+            stats["op_by_op"] += 1
+            return _run_ops(ops, slots, *ext)
+        program = _FUSED.lookup(key)
+        if program is None:
+            program = jax.jit(functools.partial(_run_ops, tuple(ops), slots))
+            _FUSED.store(key, program)
+            stats["compiles"] += 1
+        stats["fused"] += 1
+        return program(*ext)
+
+    def _clear(self) -> None:
+        self.ops = self.ext = self.outs = self.sig = self.ext_avals = ()  # type: ignore[assignment]
+        self.ext_ids = {}
+
+    def _live(self) -> list[tuple[int, _Pending]]:
+        """``(slot, pending)`` of the outputs still referenced."""
+        live = []
+        for slot, ref in enumerate(self.outs):
+            p = ref()
+            if p is not None:
+                live.append((slot, p))
+        return live
+
+    def compact(self) -> None:
+        """Drop the ops whose results nobody can read any more (keeps the segment pending)."""
+        live = self._live()
+        ops, slot_map, ext, ext_avals, keys = self._prune([slot for slot, _ in live])
+        outs: list[Any] = [_dead] * len(slot_map)
+        for slot, p in live:
+            p.slot = slot_map[slot]
+            outs[p.slot] = weakref.ref(p)
+        self.ops, self.sig, self.ext, self.ext_avals, self.outs = ops, keys, ext, ext_avals, outs
+        self.ext_ids = {id(v): j for j, v in enumerate(ext)}
+
+    def _prune(
+        self, wanted: list[int]
+    ) -> tuple[list[Any], dict[int, int], list[Any], list[Hashable], list[Hashable]]:
+        """The ops that the ``wanted`` slots depend on, renumbered densely.
+
+        Returns ``(ops, slot_map, ext, ext_avals, keys)``: the kept ops with their slots and
+        external inputs renumbered, old slot -> new slot, the external inputs they read with
+        their avals, and the kept ops' keys.
+        """
+        needed = set(wanted)
+        keep = []
+        for j in range(len(self.ops) - 1, -1, -1):
+            fn, refs, base, n = self.ops[j]
+            if any(base + k in needed for k in range(n)):
+                keep.append(j)
+                needed.update(r for r in refs if r >= 0)
+        keep.reverse()
+        slot_map: dict[int, int] = {}
+        ext_map: dict[int, int] = {}
+        ops, ext, keys, ext_avals = [], [], [], []
+        for j in keep:
+            fn, refs, base, n = self.ops[j]
+            new_refs = []
+            for r in refs:
+                if r >= 0:
+                    new_refs.append(slot_map[r])
+                else:
+                    e = ext_map.get(r)
+                    if e is None:
+                        e = ext_map[r] = ~len(ext)
+                        ext.append(self.ext[~r])
+                        ext_avals.append(self.ext_avals[~r])
+                    new_refs.append(e)
+            start = len(slot_map)
+            for k in range(n):
+                slot_map[base + k] = start + k
+            ops.append((fn, tuple(new_refs), start, n))
+            keys.append(self.sig[j])
+        return ops, slot_map, ext, ext_avals, keys
+
+
+def _dead() -> None:
+    """The weak reference of an output nobody holds (after :meth:`_Segment.compact`)."""
+    return None
+
+
+def _run_ops(
+    ops: Sequence[tuple[Callable[..., Any], tuple[int, ...], int, int]],
+    slots: tuple[int, ...],
+    *ext: Any,
+) -> tuple[Any, ...]:
+    """Replay a segment's ops on its external inputs; the values at ``slots``."""
+    env: list[Any] = []
+    for fn, refs, _, _ in ops:
+        out = fn(*[env[r] if r >= 0 else ext[~r] for r in refs])
+        if isinstance(out, jax.Array):
+            env.append(out)
+        else:
+            env.extend(jax.tree_util.tree_leaves(out))
+    return tuple(env[s] for s in slots)
+
+
+def _out_avals(fn: Callable[..., Any], skey: Hashable, values: Sequence[Any]) -> Any:
+    """``(treedef, leaf avals)`` of ``fn``'s output for these inputs (cached per avals)."""
+    known = _SHAPES.lookup(skey)
+    if known is None:
+        structs = [
+            jax.ShapeDtypeStruct(v.shape, v.dtype, weak_type=v.aval.weak_type)
+            if type(v) is _Pending
+            else v
+            for v in values
+        ]
+        out = jax.eval_shape(fn, *structs)
+        leaves, treedef = jax.tree_util.tree_flatten(out)
+        avals = tuple(jax.core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in leaves)
+        known = (treedef, avals, len(avals) == 1 and treedef == _LEAF)
+        _SHAPES.store(skey, known)
+    return known
+
+
+_LEAF = jax.tree_util.tree_structure(0)
+
+
+def _record(fn: Callable[..., Any], opkey: Hashable, values: Sequence[Any]) -> Any:
+    """Record ``fn(*values)`` in the thread's segment; its output as pending values.
+
+    Returns ``_NOT_LAZY`` when an input cannot be recorded (a tracer, a numpy array): the
+    caller then runs the op eagerly.
+    """
+    state = _grad_mode._state
+    seg = state.segment
+    if seg is None:
+        seg = state.segment = _Segment()
+    avals = []
+    for v in values:
+        tv = type(v)
+        if tv is _Pending:
+            if v.seg is not seg:
+                v = v.get()
+                tv = type(v)
+            else:
+                avals.append(v.aval)
+                continue
+        if tv in _ARRAY_TYPES:
+            avals.append(v.aval)
+        elif tv in _SCALARS:
+            avals.append(tv)
+        else:
+            return _NOT_LAZY
+    refs = []
+    for v, aval in zip(values, avals, strict=True):
+        if type(v) is _Pending and v.seg is seg:
+            refs.append(v.slot)
+        else:
+            if type(v) is _Pending:
+                v = v.value
+            refs.append(seg.external(v, aval))
+    refs_t = tuple(refs)
+    treedef, out_avals, single = _out_avals(fn, (opkey, tuple(avals)), values)
+    base = len(seg.outs)
+    pending = [_Pending(seg, base + k, aval) for k, aval in enumerate(out_avals)]
+    seg.outs.extend(weakref.ref(p) for p in pending)
+    seg.ops.append((fn, refs_t, base, len(pending)))
+    seg.sig.append(opkey)
+    if len(seg.ops) >= _SEGMENT_LIMIT:
+        seg.compact()  # values nobody holds any more need no computing
+        if len(seg.ops) >= _SEGMENT_LIMIT // 2:
+            seg.flush()
+    return pending[0] if single else jax.tree_util.tree_unflatten(treedef, pending)
+
+
+def _concrete(v: Any) -> Any:
+    """``v``, or the array of a pending value (running its segment)."""
+    return v.get() if type(v) is _Pending else v
+
+
+def _lazy_active() -> bool:
+    state = _grad_mode._state
+    return _LAZY and state.lazy_thread and not state.anomaly
+
+
+def set_lazy(enabled: bool) -> bool:
+    """Turn lazy mode on or off for the process (ops run now, or are batched into programs).
+
+    In lazy mode :func:`apply` records ops instead of running them; their tensors hold pending
+    values that run together, as one cached jitted program from the second time the same
+    sequence of ops is seen (op by op the first time), when any value is read (``item``,
+    ``tolist``, ``numpy``, printing, any direct use of the array), at the end of
+    ``backward()``, or when a segment grows past a bound. Results are the same as eager
+    mode's. Turning it off runs what is pending.
+
+    Args:
+        enabled: The new setting (the environment variable ``COMPAT_LAZY=1`` sets it at
+            import).
+
+    Returns:
+        The previous setting.
+
+    Example:
+        >>> from compat import _engine
+        >>> previous = _engine.set_lazy(False)
+        >>> _ = _engine.set_lazy(previous)
+    """
+    global _LAZY
+    previous = _LAZY
+    if not enabled:
+        flush()
+    _LAZY = bool(enabled)
+    return previous
+
+
+def is_lazy() -> bool:
+    """Whether lazy mode is on (see :func:`set_lazy`).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from compat import _engine
+        >>> isinstance(_engine.is_lazy(), bool)
+        True
+    """
+    return _LAZY
+
+
+def flush() -> None:
+    """Run the calling thread's pending ops now (nothing happens outside lazy mode).
+
+    Example:
+        >>> from compat import _engine
+        >>> _engine.flush()
+    """
+    seg = _grad_mode._state.segment
+    if seg is not None:
+        seg.flush()
+
+
+_ADD = jax.jit(operator.add)
+
+
+def _add_values(a: Any, b: Any) -> Any:
+    """``a + b`` for gradient accumulation: recorded when either value is pending."""
+    if (type(a) is _Pending or type(b) is _Pending) and _lazy_active():
+        out = _record(_ADD, "add", (a, b))
+        if out is not _NOT_LAZY:
+            return out
+    return _concrete(a) + _concrete(b)

@@ -33,6 +33,9 @@ class _State(threading.local):
         self.check_nan = True
         # The active autocast region's caster ``(fn, args) -> args`` (compat.amp), or None.
         self.autocast = None
+        # compat._engine's lazy mode: the segment of pending ops being recorded (main thread).
+        self.segment = None
+        self.lazy_thread = threading.current_thread() is threading.main_thread()
 
 
 _state = _State()

@@ -39,6 +39,7 @@ from rustorch_fx.errors import (
     IndexOutOfRangeError,
     InvalidArgumentError,
     ShapeError,
+    UnsupportedError,
 )
 
 _REQUIRED = object()
@@ -70,6 +71,7 @@ class _Spec:
     self_param: str
     view: bool = False
     pre: Callable[[dict[str, Any]], None] | None = None
+    post: Callable[[dict[str, Any], Any], None] | None = None
     op: Callable[..., Any] = field(init=False)
 
 
@@ -386,6 +388,16 @@ lu | input:T, pivot=True, get_infos=False | mf
 conj_physical=conj | input:T | mfi
 narrow_copy=narrow | input:T, dim, start, length | mf
 addr | input:T, vec1:T, vec2:T, *, beta=1, alpha=1 | mfi
+igamma | input:T, other:T | mfi
+igammac | input:T, other:T | mfi
+index_reduce | input:T, dim, index:T, source:T, reduce, *, include_self=True | mfi
+select_scatter | input:T, src:T, dim, index | mf
+slice_scatter | input:T, src:T, dim=0, start=None, end=None, step=1 | mf
+diagonal_scatter | input:T, src:T, offset=0, dim1=0, dim2=1 | mf
+_as_strided=as_strided | input:T, size, stride, storage_offset=0 | v
+as_strided_scatter | input:T, src:T, size, stride, storage_offset=None | mf
+stft | input:T, n_fft, hop_length=None, win_length=None, window:T=None, center=True, pad_mode='reflect', normalized=False, onesided=None, return_complex=None | mf
+istft | input:T, n_fft, hop_length=None, win_length=None, window:T=None, center=True, normalized=False, onesided=None, length=None, return_complex=False | mf
 """
 
 
@@ -500,7 +512,46 @@ def _pre_split_with_sizes(b: dict[str, Any]) -> None:
         )
 
 
+def _pre_istft(b: dict[str, Any]) -> None:
+    """The window's overlap-add check needs its values: run it eagerly (jitted ops cannot raise)."""
+    x, window = _raw(b["input"]), _raw(b["window"])
+    if isinstance(x, jax.core.Tracer) or isinstance(window, jax.core.Tracer) or not _is_array(x):
+        return
+    shape = np.shape(x)[-2:]
+    if len(shape) == 2 and np.iscomplexobj(x):
+        zeros = jax.numpy.zeros(shape, x.dtype)
+        static = {k: b[k] for k in ("hop_length", "win_length", "center", "normalized")}
+        static.update(onesided=b["onesided"], length=b["length"])
+        static["return_complex"] = b["return_complex"]
+        ops.istft(zeros, b["n_fft"], window=window, **static)
+
+
+def _no_input_grad(op: str) -> Callable[[dict[str, Any], Any], None]:
+    """Backward through the result raises: torch defines no derivative w.r.t. ``input``."""
+
+    def post(b: dict[str, Any], out: Any) -> None:
+        a = b["input"]
+        if not (isinstance(a, Tensor) and a.requires_grad and isinstance(out, Tensor)):
+            return
+        if not out.requires_grad:
+            return
+
+        def hook(grad: Any) -> None:
+            raise UnsupportedError(f"the derivative for '{op}: input' is not implemented.")
+
+        out.register_hook(hook)
+
+    return post
+
+
+_POST: dict[str, Callable[[dict[str, Any], Any], None]] = {
+    "igamma": _no_input_grad("igamma"),
+    "igammac": _no_input_grad("igammac"),
+}
+
+
 _PRE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "istft": _pre_istft,
     "sum": _pre_int64_accumulate,
     "nansum": _pre_int64_accumulate,
     "prod": _pre_int64_accumulate,
@@ -529,6 +580,7 @@ _PRE: dict[str, Callable[[dict[str, Any]], None]] = {
             "index_add",
             "index_copy",
             "index_fill",
+            "index_reduce",
         ]
     },
 }
@@ -591,6 +643,7 @@ def _parse_row(row: str) -> _Spec:
         view="v" in flag,
         self_param=self_param or params[0].name,
         pre=_PRE.get(name),
+        post=_POST.get(name),
     )
     object.__setattr__(spec, "op", _make_op(spec))
     return spec
@@ -759,6 +812,7 @@ def _call(
         and not kwargs
         and cast_to is None
         and spec.pre is None
+        and spec.post is None
         and len(traced) == 1
         and traced[0] is self
     ):
@@ -766,6 +820,8 @@ def _call(
     out = apply(spec.op, *traced, **static)
     if spec.view and isinstance(traced[0], Tensor):
         return _views.make_views(traced[0], out, spec.op, static, tuple(traced[1:]))
+    if spec.post is not None:
+        spec.post(bound, out)
     return builtins.bool(out) if spec.to_python else out
 
 
@@ -1874,10 +1930,389 @@ _METHODS.update(
     __irshift__=_iop("bitwise_right_shift_"),
 )
 
+# ----------------------------------------------------------------------------------------------
+# as_strided (a view over the base's storage) and the histograms (eager: value-dependent checks)
+# ----------------------------------------------------------------------------------------------
+
+
+def _strided_source(input: Tensor) -> tuple[Tensor, builtins.int]:
+    """The tensor whose contiguous values ``as_strided`` indexes, and the default offset.
+
+    torch indexes the storage; compat's storage is the base of a view, laid out row-major, so
+    a view reads from its base, starting at its own :meth:`storage_offset` by default.
+    """
+    view = input._view
+    if view is None:
+        return input, 0
+    base = view[0]
+    if base._data is not input._data.src or (input.requires_grad and not base.requires_grad):
+        return input, 0  # a base that changed shape in place, or a view that is its own leaf
+    local = np.asarray(input._data.local).reshape(-1)
+    return base, builtins.int(local[0]) if local.size else 0
+
+
+def as_strided(
+    input: Tensor, size: Any, stride: Any, storage_offset: builtins.int | None = None
+) -> Tensor:
+    """A view of ``input``'s storage with the given sizes, strides and offset (``torch.as_strided``).
+
+    The storage is the contiguous, row-major layout of ``input`` (of its base when ``input`` is
+    a view: ``storage_offset`` then counts from the base's first element and defaults to the
+    view's own offset). So ``x.as_strided(size, stride, offset)`` reads what torch reads for a
+    contiguous ``x`` and for views of contiguous tensors. The result aliases that storage as
+    every compat view does (writes to it reach the base; see compat/_views.py).
+
+    Args:
+        input: The tensor.
+        size: The shape of the result.
+        stride: The step, in elements, of each dimension (non-negative).
+        storage_offset: Position of the first element in the storage.
+
+    Returns:
+        A Tensor of shape ``size`` that is a view of ``input``'s storage.
+
+    Raises:
+        ShapeError: If ``size`` and ``stride`` differ in length.
+        InvalidArgumentError: If a stride or the offset is negative.
+        IndexOutOfRangeError: If the window reaches past the storage's last element.
+
+    Example:
+        >>> import compat
+        >>> compat.arange(6.0).as_strided((2, 2), (1, 2), 1).tolist()
+        [[1.0, 3.0], [2.0, 4.0]]
+    """
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"as_strided: input must be a Tensor, got {type(input).__name__}")
+    source, offset = _strided_source(input)
+    if storage_offset is not None:
+        offset = storage_offset
+    return _call(_TABLE["_as_strided"], (source, size, stride), {"storage_offset": offset})
+
+
+def _wrap_tree(out: Any) -> Any:
+    return jax.tree_util.tree_map(Tensor._wrap, out)
+
+
+def histogram(
+    input: Tensor,
+    bins: Any = 100,
+    *,
+    range: Any = None,
+    weight: Tensor | None = None,
+    density: builtins.bool = False,
+) -> Any:
+    """Histogram of ``input``'s values, ``torch.histogram``: a named tuple ``(hist, bin_edges)``.
+
+    Computed by :func:`rustorch_fx.ops.histogram` (eagerly: the data range is checked).
+
+    Args:
+        input: A floating point tensor.
+        bins: The number of bins, or a 1-D tensor of non-decreasing edges.
+        range: ``(min, max)`` for an int ``bins`` (default: the data's).
+        weight: Weights shaped like ``input``.
+        density: Normalize to a probability density.
+
+    Returns:
+        ``(hist, bin_edges)`` tensors in ``input``'s dtype.
+
+    Raises:
+        DTypeError: If ``input`` is not floating point.
+        InvalidArgumentError: For a bad ``bins`` or ``range``, or a data range that is not
+            finite.
+
+    Example:
+        >>> import compat
+        >>> compat.histogram(compat.tensor([1.0, 2.0, 1.0]), 2, range=(0.0, 2.0)).hist.tolist()
+        [0.0, 3.0]
+    """
+    out = ops.histogram(_raw(input), _raw(bins), range=range, weight=_raw(weight), density=density)
+    return _wrap_tree(out)
+
+
+def histogramdd(
+    input: Tensor,
+    bins: Any = 10,
+    *,
+    range: Any = None,
+    weight: Tensor | None = None,
+    density: builtins.bool = False,
+) -> Any:
+    """Histogram of the points in ``input``'s last dimension, ``torch.histogramdd``.
+
+    Computed by :func:`rustorch_fx.ops.histogramdd`.
+
+    Args:
+        input: A floating point tensor of shape ``(*, D)``.
+        bins: An int, ``D`` ints, or ``D`` 1-D tensors of edges.
+        range: ``[min_0, max_0, min_1, max_1, ...]`` for int bins.
+        weight: Weights of shape ``input.shape[:-1]``.
+        density: Normalize to a probability density.
+
+    Returns:
+        ``(hist, bin_edges)``: the counts and a tuple of ``D`` edge tensors.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dims or an argument has the wrong length.
+        DTypeError: If ``input`` is not floating point.
+        InvalidArgumentError: As :func:`histogram`.
+
+    Example:
+        >>> import compat
+        >>> pts = compat.tensor([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]])
+        >>> compat.histogramdd(pts, 2).hist.tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+    """
+    if isinstance(bins, list | tuple):
+        bins = [_raw(b) for b in bins]
+    out = ops.histogramdd(_raw(input), bins, range=range, weight=_raw(weight), density=density)
+    return _wrap_tree(out)
+
+
+def _histogram_method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+    return histogram(self, *args, **kwargs)
+
+
+def _as_strided_method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    return as_strided(self, *args, **kwargs)
+
+
+_histogram_method.__doc__ = histogram.__doc__
+_as_strided_method.__doc__ = as_strided.__doc__
+_FUNCTIONS.update(as_strided=as_strided, histogram=histogram, histogramdd=histogramdd)
+_METHODS.update(as_strided=_as_strided_method, histogram=_histogram_method)
+
+# ----------------------------------------------------------------------------------------------
+# storages: what compat can honestly show of the memory behind a tensor and its views
+# ----------------------------------------------------------------------------------------------
+
+
+class UntypedStorage:
+    """The bytes behind a tensor and all its views, as ``torch.UntypedStorage`` (read-only).
+
+    compat keeps one dense, row-major JAX array per base tensor; views, ``detach()`` and
+    ``.data`` share it. This object shows that array: its size in bytes, its address and
+    device, its bytes. Two storages compare equal when they are the same memory (torch returns
+    the same object; compare with ``==`` here). It cannot be resized or written: JAX arrays
+    are immutable, and an in-place op gives the storage a new buffer (and a new
+    :meth:`data_ptr`), which this object then shows.
+
+    Example:
+        >>> import compat
+        >>> x = compat.arange(6.0)
+        >>> s = x[2:].untyped_storage()
+        >>> s.nbytes(), s == x.untyped_storage()
+        (24, True)
+    """
+
+    def __init__(self, root: Any) -> None:
+        self._root = root
+
+    @property
+    def _array(self) -> jax.Array:
+        return self._root.value
+
+    def nbytes(self) -> builtins.int:
+        """Size in bytes.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(3).untyped_storage().nbytes()
+            12
+        """
+        value = self._array
+        return builtins.int(np.size(value)) * np.dtype(value.dtype).itemsize
+
+    def size(self) -> builtins.int:
+        """Size in bytes (torch's ``UntypedStorage.size()``).
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(3).untyped_storage().size()
+            12
+        """
+        return self.nbytes()
+
+    def __len__(self) -> builtins.int:
+        return self.size()
+
+    def element_size(self) -> builtins.int:
+        """Size of one element: 1 (a byte).
+
+        Returns:
+            1.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(3).untyped_storage().element_size()
+            1
+        """
+        return 1
+
+    def data_ptr(self) -> builtins.int:
+        """Address of the first byte: the JAX buffer's pointer (0 inside a trace).
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> x = compat.zeros(3)
+            >>> x.untyped_storage().data_ptr() == x.data_ptr()
+            True
+        """
+        value = self._array
+        getter = getattr(value, "unsafe_buffer_pointer", None)
+        if getter is None or isinstance(value, jax.core.Tracer):
+            return 0
+        try:
+            return builtins.int(getter())
+        except Exception:  # a backend or sharding without a single buffer pointer
+            return 0
+
+    @property
+    def device(self) -> Any:
+        """The device holding the storage."""
+        from compat import _device
+
+        devices = getattr(self._array, "devices", None)
+        if devices is None:  # a tracer inside compat.compile or a transform
+            return _device.device("cpu")
+        return _device._from_jax_device(next(iter(devices())))
+
+    def tolist(self) -> list[builtins.int]:
+        """The bytes, as a list of ints in ``[0, 255]``.
+
+        Returns:
+            A list of ints.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([1], dtype=compat.int16).untyped_storage().tolist()
+            [1, 0]
+        """
+        return np.ascontiguousarray(np.asarray(self._array)).view(np.uint8).reshape(-1).tolist()
+
+    def __eq__(self, other: object) -> builtins.bool:
+        return isinstance(other, UntypedStorage) and other._root is self._root
+
+    def __hash__(self) -> builtins.int:
+        return id(self._root)
+
+    def __repr__(self) -> str:
+        return f"compat.UntypedStorage(nbytes={self.nbytes()}, device={self.device})"
+
+
+class TypedStorage(UntypedStorage):
+    """A storage seen as elements of one dtype, as torch's deprecated ``TypedStorage``.
+
+    Example:
+        >>> import compat
+        >>> compat.arange(4.0)[1:].storage().tolist()
+        [0.0, 1.0, 2.0, 3.0]
+    """
+
+    @property
+    def dtype(self) -> Any:
+        """The element dtype."""
+        return _dtype._from_any(np.dtype(self._array.dtype))
+
+    def size(self) -> builtins.int:
+        """Number of elements.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2, 3).storage().size()
+            6
+        """
+        return builtins.int(np.size(self._array))
+
+    def element_size(self) -> builtins.int:
+        """Bytes per element.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2).storage().element_size()
+            4
+        """
+        return np.dtype(self._array.dtype).itemsize
+
+    def tolist(self) -> list[Any]:
+        """The elements, as Python numbers.
+
+        Returns:
+            A list.
+
+        Example:
+            >>> import compat
+            >>> compat.tensor([1, 2]).storage().tolist()
+            [1, 2]
+        """
+        return np.asarray(self._array).reshape(-1).tolist()
+
+    def untyped(self) -> UntypedStorage:
+        """The same memory as an :class:`UntypedStorage`.
+
+        Returns:
+            An UntypedStorage.
+
+        Example:
+            >>> import compat
+            >>> compat.zeros(2).storage().untyped().nbytes()
+            8
+        """
+        return UntypedStorage(self._root)
+
+    def __repr__(self) -> str:
+        return f"compat.TypedStorage(size={self.size()}, dtype={self.dtype}, device={self.device})"
+
+
+def _untyped_storage(self: Tensor) -> UntypedStorage:
+    """The storage shared by this tensor, its base and the base's other views.
+
+    Returns:
+        An :class:`UntypedStorage` (equal, by ``==``, to every other view's).
+
+    Example:
+        >>> import compat
+        >>> x = compat.zeros(2, 3)
+        >>> x[1].untyped_storage() == x.untyped_storage()
+        True
+    """
+    return UntypedStorage(_views.root_of(self._data))
+
+
+def _storage(self: Tensor) -> TypedStorage:
+    """The storage as elements of this tensor's dtype (torch's deprecated ``Tensor.storage()``).
+
+    Returns:
+        A :class:`TypedStorage`.
+
+    Example:
+        >>> import compat
+        >>> compat.zeros(2, 3)[1].storage().size()
+        6
+    """
+    return TypedStorage(_views.root_of(self._data))
+
+
+_METHODS.update(untyped_storage=_untyped_storage, storage=_storage)
+
 # Methods attached to Tensor: those the class does not define itself.
 _ATTACHED: tuple[str, ...] = tuple(n for n in _METHODS if n not in Tensor.__dict__)
 for _name in _ATTACHED:
     setattr(Tensor, _name, _METHODS[_name])
 
 # the generated functions, and the layout names compat exports (compat.strided, compat.layout)
-__all__ = sorted([*_FUNCTIONS, "layout", "strided"])
+__all__ = sorted([*_FUNCTIONS, "layout", "strided", "TypedStorage", "UntypedStorage"])

@@ -31,13 +31,32 @@ __all__ = ["Tensor"]
 
 
 class _Storage:
-    """The value shared by aliasing tensors, and their version counter."""
+    """The value shared by aliasing tensors, and their version counter.
 
-    __slots__ = ("value", "version")
+    In lazy mode (:func:`compat._engine.set_lazy`) the value may be pending; reading
+    ``value`` runs the pending ops first, so only the engine ever sees a pending value.
+    """
+
+    __slots__ = ("_v", "version")
 
     def __init__(self, value: jax.Array) -> None:
-        self.value = value
+        self._v = value
         self.version = 0
+
+    @property
+    def value(self) -> Any:
+        v = self._v
+        if type(v) is _Pending:
+            v = self._v = v.get()
+        return v
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._v = value
+
+
+_Pending = _engine._Pending
+_raw_value = _engine._raw_value
 
 
 class _HookHandle:
@@ -123,7 +142,7 @@ class Tensor:
         """What a node keeps of this input: the leaf itself, or a frozen snapshot."""
         if self.grad_fn is None:
             return self
-        snap = Tensor._wrap(self._data.value, self.grad_fn, self._output_nr)
+        snap = Tensor._wrap(_raw_value(self), self.grad_fn, self._output_nr)
         return snap
 
     def _describe(self) -> str:
@@ -296,11 +315,11 @@ class Tensor:
             g = g if isinstance(g, Tensor) else Tensor._wrap(g)
             self.grad = g if self.grad is None else self.grad + g
         else:
-            g = _value(g)
+            g = _raw_value(g) if isinstance(g, Tensor) else g
             if self.grad is None:
                 self.grad = Tensor._wrap(g)
             else:
-                self.grad._data.value = self.grad._value + g
+                self.grad._data.value = _engine._add_values(_raw_value(self.grad), g)
                 self.grad._data.version += 1
         acc = self._acc
         if acc is not None and acc.post_hooks:  # register_post_accumulate_grad_hook
@@ -367,25 +386,28 @@ class Tensor:
             raise AutogradError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
             )
-        value = result._value
-        if value.shape != self._value.shape:
+        value = _raw_value(result)
+        mine = _raw_value(self)
+        if value.shape != mine.shape:
             raise ShapeError(
-                f"{op}: output with shape {list(self._value.shape)} doesn't match the "
+                f"{op}: output with shape {list(mine.shape)} doesn't match the "
                 f"broadcast shape {list(value.shape)}"
             )
-        if value.dtype != self._value.dtype:
+        if value.dtype != mine.dtype:
             if jnp.issubdtype(value.dtype, jnp.inexact) and not jnp.issubdtype(
-                self._value.dtype, jnp.inexact
+                mine.dtype, jnp.inexact
             ):
                 raise DTypeError(
                     f"{op}: result type {np.dtype(value.dtype).name} can't be cast to the "
-                    f"desired output type {np.dtype(self._value.dtype).name}"
+                    f"desired output type {np.dtype(mine.dtype).name}"
                 )
-            value = value.astype(self._value.dtype)
+            value = result._value.astype(mine.dtype)
         view = self._view
         if view is not None:
             _views.check_inplace(self, op)
-        old = self._data.value
+        if type(self._data) is not _Storage:
+            value = _engine._concrete(value)  # a view's write scatters into its root now
+        old = _raw_value(self)
         node = result.grad_fn
         if node is not None and isinstance(node, _engine.Node):
             # The op's own input is this tensor's old value, which the node keeps as an
@@ -426,7 +448,7 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         """The shape, a tuple of ints (torch: ``torch.Size``)."""
-        return tuple(self._value.shape)
+        return tuple(_raw_value(self).shape)
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the size of dimension ``dim``.
@@ -454,7 +476,7 @@ class Tensor:
     @property
     def ndim(self) -> int:
         """Number of dimensions."""
-        return self._value.ndim
+        return _raw_value(self).ndim
 
     def dim(self) -> int:
         """Number of dimensions.
@@ -467,7 +489,7 @@ class Tensor:
             >>> compat.zeros(2, 3).dim()
             2
         """
-        return self._value.ndim
+        return _raw_value(self).ndim
 
     def numel(self) -> int:
         """Number of elements.
@@ -480,14 +502,14 @@ class Tensor:
             >>> compat.zeros(2, 3).numel()
             6
         """
-        return int(self._value.size)
+        return int(_raw_value(self).size)
 
     @property
     def dtype(self) -> Any:
         """The element type, a :class:`compat.dtype` (``compat.float32``, ...)."""
         from compat import _dtype
 
-        return _dtype._from_any(np.dtype(self._value.dtype))
+        return _dtype._from_any(np.dtype(_raw_value(self).dtype))
 
     @property
     def device(self) -> Any:
@@ -1151,11 +1173,12 @@ def _snapshot_leaf_inputs(node: Any, storage: _Storage, old: jax.Array) -> None:
             and t.grad_fn is None
             and not t._requires_grad
         ):
-            saved[i] = Tensor._wrap(t._value)  # read before the write lands
+            saved[i] = Tensor._wrap(_raw_value(t))  # read before the write lands
     node.saved = tuple(saved)
 
 
 _engine.Tensor = Tensor
+_engine._Storage = _Storage
 
 # torch's legacy tensor type names, by numpy dtype name.
 _LEGACY_NAMES = {
@@ -1181,9 +1204,11 @@ def _rebuild_tensor(value: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _jax_dtype(dtype: Any) -> Any:
+    if dtype is None:
+        return None
     from compat import _dtype
 
-    return None if dtype is None else _dtype._to_numpy_dtype(dtype, "dtype")
+    return _dtype._to_numpy_dtype(dtype, "dtype")
 
 
 def _copy(x: jax.Array) -> jax.Array:

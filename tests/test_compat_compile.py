@@ -330,14 +330,54 @@ def test_scheduler_before_optimizer_step_is_a_graph_break():
         step()
 
 
-def test_returning_a_tensor_that_needs_backward_falls_back():
+def test_returned_tensors_carry_grad_fn_like_eager():
+    # A compiled function that returns what the caller backpropagates through: each call is
+    # one engine op, its outputs have a grad_fn reaching the parameters and the arguments.
+    compat.manual_seed(0)
+    m1 = _bn_dropout_model()
+    m2 = copy.deepcopy(m1)
+    x, y = _data()
+    xr1 = x.clone().requires_grad_(True)
+    xr2 = x.clone().requires_grad_(True)
+
+    def loss_of(m):
+        def f(x, y):
+            return F.cross_entropy(m(x), y), {"n": 2}
+
+        return f
+
+    eager, fast = loss_of(m1), compat.compile(loss_of(m2), fullgraph=True)
+    for _ in range(3):  # warm-up, compile, cached
+        for model, fn, xr in ((m1, eager, xr1), (m2, fast, xr2)):
+            model.zero_grad()
+            xr.grad = None
+            compat.manual_seed(3)
+            loss, extra = fn(xr, y)
+            assert extra == {"n": 2} and loss.grad_fn is not None
+            loss.backward()
+        _assert_same_tensors([(xr1.grad, xr2.grad)])
+        _assert_same_tensors((a.grad, b.grad) for a, b in zip(m1.parameters(), m2.parameters()))
+        _assert_same_tensors(zip(m1.buffers(), m2.buffers(), strict=True))  # BatchNorm stats
+    assert fast._compiles == 1 and fast._engine_mode
+    with compat.no_grad():
+        assert fast(xr2, y)[0].grad_fn is None
+
+
+def test_returning_a_tensor_that_needs_backward_after_an_eager_first_call_without():
     compat.manual_seed(0)
     m = _mlp()
     x, _ = _data()
-    fwd = compat.compile(lambda x: m(x).sum(), fullgraph=True)
-    fwd(x)
-    with pytest.raises(TracingError, match="compat.compile\\(model\\)"):
-        fwd(x)
+    calls = []
+
+    def fwd(x):
+        calls.append(1)
+        with compat.no_grad() if len(calls) == 1 else compat.enable_grad():
+            return m(x).sum()
+
+    strict = compat.compile(fwd, fullgraph=True)
+    strict(x)
+    with pytest.raises(TracingError, match="was not backpropagated.*first \\(eager\\) call"):
+        strict(x)
 
 
 def test_donation_keeps_deepcopies_valid():

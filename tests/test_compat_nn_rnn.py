@@ -524,3 +524,20 @@ def test_lstm_benchmark_case_runs_the_same_model_in_both_libraries():
     ours, theirs, xs = bench._modules(quick=True)
     assert_close(ours(compat.tensor(xs))[0], theirs(torch.tensor(xs))[0])
     bench.jax_step(quick=True)()
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_double_backward_matches_torch(kind, rng):
+    # create_graph=True differentiates the sequence's own derivative rule a second time
+    ours, theirs = _pair(kind, IN, H)
+    ours.double()
+    theirs.double()
+    x = randn(rng, T, B, IN, dtype=np.float64)
+    grads = []
+    for lib, m in ((compat, ours), (torch, theirs)):
+        out, _ = m(lib.tensor(x))
+        first = lib.autograd.grad((out**2).sum(), list(m.parameters()), create_graph=True)
+        sum((g**2).sum() for g in first).backward()
+        grads.append([p.grad for p in m.parameters()])
+    for g, expected in zip(*grads, strict=True):
+        assert_close(g, expected, rtol=1e-10, atol=1e-12)

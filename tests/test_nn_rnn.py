@@ -223,6 +223,91 @@ def test_vmap_over_a_batch_of_sequences(rng):
     assert_close(out, jnp.swapaxes(batched, 0, 1))
 
 
+def _cell_loop(mode: str, m: torch.nn.Module, x, params, lengths):
+    """The same one-layer sequence as a Python loop of cells: JAX's own autodiff, no custom rule."""
+    w_ih, w_hh, b_ih, b_hh, *rest = params
+    proj = rest[0] if rest else None
+    size = m.proj_size or m.hidden_size
+    state = (jnp.zeros((x.shape[1], size)), jnp.zeros((x.shape[1], m.hidden_size)))
+    if mode != "lstm":
+        state = state[:1]
+    outs = []
+    for t in range(x.shape[0]):
+        if mode == "lstm":
+            new = nn.lstm_cell(x[t], state, w_ih, w_hh, b_ih, b_hh, proj)
+        elif mode == "gru":
+            new = (nn.gru_cell(x[t], state[0], w_ih, w_hh, b_ih, b_hh),)
+        else:
+            new = (nn.rnn_relu_cell(x[t], state[0], w_ih, w_hh, b_ih, b_hh),)
+        valid = (t < lengths)[:, None]
+        state = tuple(jnp.where(valid, a, b) for a, b in zip(new, state, strict=True))
+        outs.append(jnp.where(valid, new[0], 0.0))
+    return jnp.stack(outs), state
+
+
+SECOND_ORDER_CASES = [("lstm", {"proj_size": 2}), ("gru", {}), ("rnn", {"nonlinearity": "relu"})]
+
+
+@pytest.mark.parametrize(("mode", "kw"), SECOND_ORDER_CASES, ids=[m for m, _ in SECOND_ORDER_CASES])
+def test_second_derivatives_match_a_loop_of_cells(mode, kw, rng):
+    # The sequences differentiate through their own rule (custom_jvp); reverse-over-reverse and
+    # forward-over-reverse Hessian-vector products must agree with plain autodiff of the cells.
+    m = _module(mode, **kw)
+    params = _params(m)
+    x = jnp.asarray(randn(rng, 3, 2, IN))
+    lengths = jnp.array([3, 2])
+    u = jnp.asarray(randn(rng, 3, 2, m.proj_size or H))
+
+    def loss(params, seq):
+        out, state = seq(params)
+        return jnp.sum(jnp.tanh(out) * u) + sum(jnp.sum(s**2) for s in jax.tree.leaves(state))
+
+    ours = _ours(mode, m, lengths=lengths)
+    seq_ours = lambda p: (lambda r: (r[0], r[1:]))(ours(x, None, p))  # noqa: E731
+    seq_ref = lambda p: _cell_loop(mode, m, x, p, lengths)  # noqa: E731
+    tangent = [jnp.asarray(randn(rng, *p.shape)) for p in params]
+    grad_ours = jax.grad(lambda p: loss(p, seq_ours))
+    grad_ref = jax.grad(lambda p: loss(p, seq_ref))
+    hvp_ref = jax.jit(lambda p, t: jax.jvp(grad_ref, (p,), (t,))[1])(params, tangent)
+    fwd_rev = jax.jit(lambda p, t: jax.jvp(grad_ours, (p,), (t,))[1])(params, tangent)
+    rev_rev = jax.jit(
+        jax.grad(lambda p, t: sum(jnp.vdot(g, v) for g, v in zip(grad_ours(p), t, strict=True)))
+    )(params, tangent)
+    for a, b, r in zip(fwd_rev, rev_rev, hvp_ref, strict=True):
+        assert_close(a, r, rtol=1e-4, atol=1e-5)
+        assert_close(b, r, rtol=1e-4, atol=1e-5)
+
+
+def _scan_carries(jaxpr) -> list[list[tuple[int, ...]]]:
+    """The shapes carried by each ``scan`` in ``jaxpr``, nested ones included."""
+    scans = []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "scan":
+            first = eqn.params["num_consts"]
+            carried = eqn.invars[first : first + eqn.params["num_carry"]]
+            scans.append([tuple(v.aval.shape) for v in carried])
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (list, tuple)) else [param]:
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    scans += _scan_carries(inner)
+    return scans
+
+
+@pytest.mark.parametrize("mode", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("lengths", [None, [5, 3]], ids=["full", "lengths"])
+def test_gradient_is_one_loop_forward_and_one_carrying_only_the_state_back(mode, lengths, rng):
+    # dW_hh is one matrix product over all steps after the loop, not a per-step accumulation,
+    # and no loop is split off the tangent loop by partial evaluation.
+    m = _module(mode)
+    f = _ours(mode, m, lengths=None if lengths is None else jnp.array(lengths))
+    x = jnp.asarray(randn(rng, T, B, IN))
+    grad = jax.grad(lambda p: jnp.sum(f(x, None, p)[0] ** 2))
+    scans = _scan_carries(jax.make_jaxpr(grad)(_params(m)).jaxpr)
+    assert len(scans) == 2, scans
+    assert all(shape == (B, H) for carried in scans for shape in carried), scans
+
+
 # --------------------------------------------------------------------------------------------
 # Cells.
 # --------------------------------------------------------------------------------------------

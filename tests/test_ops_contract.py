@@ -85,6 +85,14 @@ _BINARY_INT = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift")
 
 # Valid calls for every op whose default (each required positional parameter given X) is not one.
 VALID: dict[str, Call] = {
+    # H3 (issue 3 Tensor surface)
+    "index_reduce": Call((X, 1, IDX, X[:, :2], "amax")),
+    "select_scatter": Call((X, V2, 1, 0)),
+    "diagonal_scatter": Call((X, V2)),
+    "as_strided": Call((X, (2, 2), (1, 2), 1)),
+    "as_strided_scatter": Call((X, M2, (2, 2), (1, 2), 1)),
+    "stft": Call((V, 4), {"return_complex": True}),
+    "istft": Call((jnp.ones((3, 3), jnp.complex64), 4), {"hop_length": 1}),
     **{name: Call((XI, XI)) for name in (*_BINARY_INT, "bitwise_right_shift")},
     "bitwise_not": Call((XI,)),
     **{name: Call((X, 0.5, 2.0)) for name in ("clamp", "clip")},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections.abc
 import numbers
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ __all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_
 
 CollateFnMap = dict[type | tuple[type, ...], Callable[..., Any]]
 
+_SHAPE = operator.attrgetter("shape")
+_DTYPE = operator.attrgetter("dtype")
 _ERR = (
     "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 )
@@ -44,15 +47,23 @@ def _collate_array(batch: Sequence[Any], **_: Any) -> Any:
 
         return jnp.stack(list(batch))
     _check_numeric(np.asarray(first))
-    shape = np.shape(first)
-    if any(getattr(b, "shape", None) != shape for b in batch):
+    shape = first.shape
+    try:  # one C-level pass each over the samples' shapes and dtypes
+        same_shape = set(map(_SHAPE, batch)) == {shape}
+        dtypes = set(map(_DTYPE, batch))
+    except AttributeError:  # a sample that is not an array
+        same_shape, dtypes = False, set()
+    if not same_shape:
         shapes = sorted({np.shape(b) for b in batch})
         raise ShapeError(
             f"default_collate: stack expects each array to be equal size, got shapes {shapes}"
         )
-    dtype = first.dtype if all(b.dtype == first.dtype for b in batch) else np.result_type(*batch)
+    dtype = first.dtype if len(dtypes) == 1 else np.result_type(*batch)
     out = _aligned_empty((len(batch), *shape), dtype)
-    np.stack(batch, out=out)  # one C loop over the samples
+    if shape:  # one C loop over the samples, into the batch viewed as their concatenation
+        np.concatenate(batch, out=out.reshape((len(batch) * shape[0], *shape[1:])))
+    else:
+        np.stack(batch, out=out)
     return out
 
 
@@ -63,7 +74,7 @@ def _aligned_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 
 
 def _collate_int(batch: Sequence[Any], **_: Any) -> np.ndarray:
-    if all(isinstance(b, bool | np.bool_) for b in batch):
+    if isinstance(batch[0], bool | np.bool_) and all(isinstance(b, bool | np.bool_) for b in batch):
         return np.array(batch, dtype=np.bool_)
     return np.array(batch, dtype=np.int64)
 
@@ -149,8 +160,7 @@ def collate(batch: Sequence[Any], *, collate_fn_map: CollateFnMap | None = None)
             *(collate(list(s), collate_fn_map=fn_map) for s in zip(*batch, strict=False))
         )
     if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        if any(len(e) != size for e in batch):
+        if len(set(map(len, batch))) != 1:
             raise ShapeError("each element in list of batch should be of equal size")
         columns = [collate(list(s), collate_fn_map=fn_map) for s in zip(*batch, strict=False)]
         if isinstance(elem, tuple):

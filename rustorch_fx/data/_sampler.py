@@ -8,6 +8,7 @@ epochs reproducible; None draws OS entropy each epoch. The orders are numpy's, n
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Sequence, Sized
@@ -280,13 +281,11 @@ class BatchSampler(Sampler[list[int]]):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        batch: list[int] = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        indices = iter(self.sampler)
+        size = self.batch_size
+        while batch := list(itertools.islice(indices, size)):
+            if len(batch) < size and self.drop_last:
+                return
             yield batch
 
     def __len__(self) -> int:

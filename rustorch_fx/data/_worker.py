@@ -190,12 +190,17 @@ class Fetcher:
                 return getitems(list(indices))
             except Exception:  # find the failing sample(s) one by one
                 pass
-        out = []
-        for i in indices:
-            ok, sample = self._one(i)
-            if ok:
-                out.append(sample)
-        return out
+        dataset, out = self.dataset, []
+        append = out.append
+        rest = iter(indices)
+        while True:  # one tight loop; a failing sample is noted and the loop resumes after it
+            index = None
+            try:
+                for index in rest:
+                    append(dataset[index])
+                return out
+            except Exception as exc:
+                self._note(exc, index)
 
     def _next_iterable(self, count: int | None) -> Any:
         if self._iterator is None:

@@ -18,6 +18,7 @@ from rustorch_fx.losses._classification import (
     soft_margin_loss,
 )
 from rustorch_fx.losses._ctc import ctc_loss
+from rustorch_fx.losses._linear_ce import LinearCrossEntropyOptions, linear_cross_entropy
 from rustorch_fx.losses._ranking import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -36,6 +37,7 @@ from rustorch_fx.losses._regression import (
 )
 
 __all__ = [
+    "LinearCrossEntropyOptions",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cosine_embedding_loss",
@@ -46,6 +48,7 @@ __all__ = [
     "huber_loss",
     "kl_div",
     "l1_loss",
+    "linear_cross_entropy",
     "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",

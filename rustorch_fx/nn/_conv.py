@@ -9,10 +9,14 @@ Weights have PyTorch's layouts: ``conv{1,2,3}d`` takes ``[out, in/groups, k...]`
 Lowering. On GPU and TPU every convolution is one ``lax.conv_general_dilated``. On CPU,
 XLA's native convolution is several times slower than PyTorch's (oneDNN) for the small
 channel counts of typical CNNs, so a 2-d convolution whose input has few channels is lowered
-to im2col instead: the ``k*k`` shifted views of the padded input are concatenated along the
-channel axis (channels-last) and contracted with the weight in one matrix product; the
-backward is the transposed products, which XLA turns into matrix products too. The rule and
-its measurements are in :func:`_use_im2col`.
+to im2col instead: the ``k*k`` shifted views of the padded input are stacked channels-first,
+``[N, C*k*k, H*W]``, and multiplied by the ``[O, C*k*k]`` weight once per sample, which
+leaves the output channels-first (no transpose). A custom JVP writes the weight tangent as one
+matmul per kernel offset, so the weight gradient (its transpose) never builds the patch
+matrix. The rule and its measurements are in :func:`_use_im2col`. Larger stride-1 2-d
+convolutions (at least 32 input channels) keep the native forward and input gradient but take
+the weight gradient per kernel offset too: XLA:CPU runs the native weight-gradient convolution
+on one thread, the matmuls on all (:func:`_use_offset_weight_grad`).
 
 Example:
     >>> x = jnp.ones((1, 3, 8, 8))
@@ -23,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from rustorch_fx import _dtypes
 from rustorch_fx._boundary import boundary
@@ -160,55 +166,216 @@ def _add_bias(y: jax.Array, bias: jax.Array | None, nd: int) -> jax.Array:
 
 
 def _use_im2col(x: jax.Array, weight: jax.Array, stride, dilation, groups: int) -> bool:
-    """Whether to lower a convolution to im2col + one matrix product (CPU only).
+    """Whether to lower a convolution to im2col + one matmul per sample (CPU only).
 
-    For a stride-1, undilated, ungrouped 2-d convolution, im2col beats XLA:CPU's native
-    convolution when the contraction ``C*kh*kw`` is short (few input channels: the native
-    kernel is memory bound) and loses when it is long (its matrix product is then slower than
-    the native kernel). Measured (median ms, jax 0.11, 2 pinned x86 cores, batch 64, 3x3,
-    padding 1), forward / vjp w.r.t. input and weight:
+    For a stride-1, undilated, ungrouped 2-d convolution, im2col (:func:`_im2col_conv2d`)
+    beats XLA:CPU's native convolution when the contraction ``C*kh*kw`` is short (few input
+    channels: the native kernel is memory bound) and for pointwise (1x1) kernels, and loses
+    when the contraction is long (the patch matrix, ``kh*kw`` times the input, then costs more
+    than the native kernel saves). Measured (median CPU ms, one thread, busy 2-core x86, jax
+    0.10, batch 64, "same" padding; forward / weight gradient / input gradient):
 
-    ========================  ===============  ===============
-    shape                     lax.conv         im2col
-    ========================  ===============  ===============
-    3 -> 32 ch, 32x32 (K=27)  10.3 / 8.0       3.2 / 7.5
-    32 -> 64 ch, 16x16 (288)  5.4 / 22.1       20.1 / 33.3
-    ========================  ===============  ===============
+    ==========================  ====================  ====================
+    shape                       lax.conv              im2col
+    ==========================  ====================  ====================
+    3 -> 32, 32x32, 3x3 (K=27)  7.4 / 6.1 / 6.1       3.0 / 3.6 / 2.2
+    1 -> 16, 32x32, 5x5 (K=25)  7.1 / 1.7 / 6.1       2.1 / 3.3 / 1.6
+    4 -> 32, 32x32, 3x3 (K=36)  3.9 / 4.5 / 5.9       4.0 / 3.8 / 2.8
+    6 -> 32, 32x32, 3x3 (K=54)  4.9 / 5.7 / 8.5       5.8 / 7.8 / 7.9
+    8 -> 32, 32x32, 3x3 (K=72)  6.3 / 7.3 / 7.9       27.5 / 8.2 / 6.3
+    32 -> 64, 16x16, 3x3 (288)  8.1 / 10.4 / 8.4      32.7 / 11.7 / 12.6
+    32 -> 64, 16x16, 1x1 (32)   2.9 / 4.6 / 2.9       1.2 / 1.1 / 0.9
+    64 -> 64, 16x16, 1x1 (64)   4.0 / 7.7 / 4.2       2.2 / 2.0 / 1.6
+    ==========================  ====================  ====================
 
-    So the rule is ``C*kh*kw <= 64``; everything else keeps ``lax.conv_general_dilated``.
+    The earlier im2col (channels-last patches, one matmul and an output transpose, the weight
+    gradient a patch-matrix product by autodiff) took 6.7 / 10.8 / 4.1 ms on the first shape.
+    In compat's eager training step the first layer of ``benchmarks/layers.py``'s CNN (forward,
+    then the backward w.r.t. weight and bias) went from 7.1 + 11.4 ms to 3.4 + 4.0 ms (torch:
+    2.1 + 2.2 ms; the bias rides in the matmul as a row of ones). So the rule is ``C*kh*kw <= 36``, or a 1x1 kernel with at most 64 input
+    channels; everything else keeps ``lax.conv_general_dilated``.
     """
     if jax.default_backend() != "cpu" or x.ndim != 4 or groups != 1:
         return False
     if any(d != 1 for d in dilation) or any(s != 1 for s in stride):
         return False
     kh, kw = weight.shape[2:]
-    return x.shape[1] * kh * kw <= _IM2COL_MAX_K
+    c = x.shape[1]
+    if kh * kw == 1:
+        return c <= _IM2COL_MAX_POINTWISE_C
+    return c * kh * kw <= _IM2COL_MAX_K
 
 
-# Largest contraction length C*kh*kw for which im2col is used (see _use_im2col).
-_IM2COL_MAX_K = 64
+# Largest contraction length C*kh*kw for which im2col is used (see _use_im2col), and the
+# largest channel count for which a 1x1 convolution is.
+_IM2COL_MAX_K = 36
+_IM2COL_MAX_POINTWISE_C = 64
 
 
-def _im2col_conv2d(x: jax.Array, weight: jax.Array, pads: Sequence[tuple[int, int]]) -> jax.Array:
-    """Stride-1 2-d convolution as im2col (channels-last patches) and one contraction."""
-    o, c, kh, kw = weight.shape
-    xt = jnp.transpose(x, (0, 2, 3, 1))
-    xp = lax.pad(xt, jnp.zeros((), x.dtype), [(0, 0, 0), (*pads[0], 0), (*pads[1], 0), (0, 0, 0)])
-    ho = xp.shape[1] - kh + 1
-    wo = xp.shape[2] - kw + 1
-    cols = jnp.concatenate(
-        [xp[:, i : i + ho, j : j + wo, :] for i in range(kh) for j in range(kw)], axis=-1
+def _patches(
+    x: jax.Array, kh: int, kw: int, pads: Sequence[tuple[int, int]]
+) -> tuple[jax.Array, int, int]:
+    """Stride-1 patches of a channels-first input, ``[N, C*kh*kw, Ho*Wo]``, and ``Ho, Wo``.
+
+    Rows are ordered ``(c, i, j)``, the order of ``weight.reshape(O, -1)``.
+    """
+    n, c = x.shape[:2]
+    xp = lax.pad(x, jnp.zeros((), x.dtype), [(0, 0, 0), (0, 0, 0), (*pads[0], 0), (*pads[1], 0)])
+    ho = xp.shape[2] - kh + 1
+    wo = xp.shape[3] - kw + 1
+    cols = jnp.stack([xp[:, :, i : i + ho, j : j + wo] for i in range(kh) for j in range(kw)], 2)
+    return cols.reshape(n, c * kh * kw, ho * wo), ho, wo
+
+
+def _batched_matmul(w: jax.Array, cols: jax.Array) -> jax.Array:
+    """``[O, K] x [N, K, P] -> [N, O, P]`` as a matmul per sample (no output transpose)."""
+    wb = jnp.broadcast_to(w[None], (cols.shape[0], *w.shape))
+    return lax.dot_general(wb, cols, (((2,), (1,)), ((0,), (0,))), precision=lax.Precision.HIGHEST)
+
+
+def _with_bias(w: jax.Array, x: jax.Array, bias: jax.Array | None) -> tuple[jax.Array, jax.Array]:
+    """``[O, K]`` and ``[N, K, P]`` with the bias as one more contraction row against ones.
+
+    The matmul then adds the bias (no separate pass over the output) and the transposed
+    matmul returns its gradient with the weight's.
+    """
+    if bias is None:
+        return w, x
+    ones = jnp.ones((x.shape[0], 1, x.shape[2]), x.dtype)
+    return jnp.concatenate([w, bias[:, None]], 1), jnp.concatenate([x, ones], 1)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _im2col_conv2d(
+    x: jax.Array, weight: jax.Array, bias: jax.Array | None, pads: tuple[tuple[int, int], ...]
+) -> jax.Array:
+    """Stride-1 2-d convolution (plus bias) as channels-first im2col, one matmul per sample.
+
+    The custom JVP writes the weight tangent as one matmul per kernel offset, whose
+    transpose (the weight gradient) needs no patch matrix; see :func:`_use_im2col`.
+    """
+    o = weight.shape[0]
+    cols, ho, wo = _patches(x, *weight.shape[2:], pads)
+    return _batched_matmul(*_with_bias(weight.reshape(o, -1), cols, bias)).reshape(
+        x.shape[0], o, ho, wo
     )
-    # The weight as a [kh*kw*C, O] matrix (contracting dim first measured ~1.6x faster
-    # forward on XLA:CPU than [O, kh*kw*C]).
-    wm = jnp.transpose(weight, (2, 3, 1, 0)).reshape(kh * kw * c, o)
-    y = jnp.einsum("nhwk,ko->nhwo", cols, wm, precision=lax.Precision.HIGHEST)
-    return jnp.transpose(y, (0, 3, 1, 2))
+
+
+def _per_offset_conv2d(
+    x: jax.Array, weight: jax.Array, bias: jax.Array | None, pads: tuple[tuple[int, int], ...]
+) -> jax.Array:
+    """The same convolution as a sum over kernel offsets of ``[O, C] x [N, C, P]`` matmuls."""
+    o, c, kh, kw = weight.shape
+    n = x.shape[0]
+    xp = lax.pad(x, jnp.zeros((), x.dtype), [(0, 0, 0), (0, 0, 0), (*pads[0], 0), (*pads[1], 0)])
+    ho = xp.shape[2] - kh + 1
+    wo = xp.shape[3] - kw + 1
+    y = None
+    for i in range(kh):
+        for j in range(kw):
+            shifted = xp[:, :, i : i + ho, j : j + wo].reshape(n, c, ho * wo)
+            w_ij, shifted = _with_bias(weight[:, :, i, j], shifted, bias if y is None else None)
+            term = _batched_matmul(w_ij, shifted)
+            y = term if y is None else y + term
+    return y.reshape(n, o, ho, wo)
+
+
+def _im2col_conv2d_jvp(
+    pads: tuple[tuple[int, int], ...], primals: tuple[Any, ...], tangents: tuple[Any, ...]
+) -> tuple[jax.Array, jax.Array]:
+    x, weight, bias = primals
+    dx, dw, db = tangents
+    y = _im2col_conv2d(x, weight, bias, pads)
+    dy = jnp.zeros(y.shape, y.dtype)
+    if type(dx) is not SymbolicZero:
+        dy = dy + _im2col_conv2d(dx, weight, None, pads)
+    db = None if bias is None or type(db) is SymbolicZero else db
+    if type(dw) is not SymbolicZero:
+        dy = dy + _per_offset_conv2d(x, dw, db, pads)
+    elif db is not None:
+        dy = dy + db.reshape(1, -1, 1, 1)
+    return y, dy
+
+
+_im2col_conv2d.defjvp(_im2col_conv2d_jvp, symbolic_zeros=True)
+
+
+def _native_conv2d(
+    x: jax.Array, weight: jax.Array, bias: jax.Array | None, pads: tuple[tuple[int, int], ...]
+) -> jax.Array:
+    """Stride-1 2-d convolution (plus bias) as one ``lax.conv_general_dilated``."""
+    y = lax.conv_general_dilated(
+        x,
+        weight,
+        window_strides=(1, 1),
+        padding=list(pads),
+        dimension_numbers=_dims(2),
+        precision=lax.Precision.HIGHEST,
+    )
+    return _add_bias(y, bias, 2)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _native_conv2d_offset_grad(
+    x: jax.Array, weight: jax.Array, bias: jax.Array | None, pads: tuple[tuple[int, int], ...]
+) -> jax.Array:
+    """:func:`_native_conv2d` whose weight gradient is one matmul per kernel offset.
+
+    XLA:CPU runs the native weight-gradient convolution on one thread; the per-offset
+    matmuls use both (see :func:`_use_offset_weight_grad`).
+    """
+    return _native_conv2d(x, weight, bias, pads)
+
+
+def _native_conv2d_offset_grad_jvp(
+    pads: tuple[tuple[int, int], ...], primals: tuple[Any, ...], tangents: tuple[Any, ...]
+) -> tuple[jax.Array, jax.Array]:
+    x, weight, bias = primals
+    dx, dw, db = tangents
+    y = _native_conv2d(x, weight, bias, pads)
+    dy = jnp.zeros(y.shape, y.dtype)
+    if type(dx) is not SymbolicZero:
+        dy = dy + _native_conv2d(dx, weight, None, pads)
+    db = None if bias is None or type(db) is SymbolicZero else db
+    if type(dw) is not SymbolicZero:
+        # Rematerialized: the backward slices x again rather than the forward saving the
+        # nine shifted copies for it.
+        dy = dy + jax.checkpoint(_per_offset_conv2d, static_argnums=(3,))(x, dw, db, pads)
+    elif db is not None:
+        dy = dy + db.reshape(1, -1, 1, 1)
+    return y, dy
+
+
+_native_conv2d_offset_grad.defjvp(_native_conv2d_offset_grad_jvp, symbolic_zeros=True)
+
+
+def _use_offset_weight_grad(x: jax.Array, stride, dilation, groups: int) -> bool:
+    """Whether a natively lowered convolution takes its weight gradient per kernel offset.
+
+    On CPU, for a stride-1, undilated, ungrouped 2-d convolution with many input channels.
+    Measured (median wall ms, 2 threads, jax 0.10; 32 -> 64 channels, 16x16, 3x3, batch 64):
+    weight gradient 9.4 native (one busy thread) vs 5.4 per offset; input gradient 7.2 vs
+    9.6 and forward 7.4 vs 25 (so those stay native). Fewer channels were not measured with
+    two threads (on one thread the native gradient is faster at 6 and 8 channels), so the
+    rule is ``C_in >= 32``, for inputs of at most 2**23 elements: the backward slices the
+    input once per kernel offset, and larger inputs were not measured.
+    """
+    if jax.default_backend() != "cpu" or x.ndim != 4 or groups != 1:
+        return False
+    if any(d != 1 for d in dilation) or any(s != 1 for s in stride):
+        return False
+    return x.shape[1] >= _OFFSET_GRAD_MIN_C and x.size <= _OFFSET_GRAD_MAX_SIZE
+
+
+# Fewest input channels and most input elements for which _use_offset_weight_grad holds.
+_OFFSET_GRAD_MIN_C = 32
+_OFFSET_GRAD_MAX_SIZE = 2**23
 
 
 def _conv(
     x: jax.Array,
     weight: jax.Array,
+    bias: jax.Array | None,
     stride: tuple[int, ...],
     pads: Sequence[tuple[int, int]],
     dilation: tuple[int, ...],
@@ -216,8 +383,10 @@ def _conv(
 ) -> jax.Array:
     nd = x.ndim - 2
     if _use_im2col(x, weight, stride, dilation, groups):
-        return _im2col_conv2d(x, weight, pads)
-    return lax.conv_general_dilated(
+        return _im2col_conv2d(x, weight, bias, tuple(tuple(p) for p in pads))
+    if _use_offset_weight_grad(x, stride, dilation, groups):
+        return _native_conv2d_offset_grad(x, weight, bias, tuple(tuple(p) for p in pads))
+    y = lax.conv_general_dilated(
         x,
         weight,
         window_strides=stride,
@@ -227,6 +396,7 @@ def _conv(
         feature_group_count=groups,
         precision=lax.Precision.HIGHEST,
     )
+    return _add_bias(y, bias, nd)
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +454,7 @@ def _conv_nd(
             f"(dilated): {tuple(effective)}. Kernel size can't be greater than actual input "
             f"size (input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})"
         )
-    y = _add_bias(_conv(x, w, stride_t, pads, dilation_t, groups), b, nd)
+    y = _conv(x, w, b, stride_t, pads, dilation_t, groups)
     return y[0] if unbatched else y
 
 

@@ -9,10 +9,27 @@ The layers with running statistics cannot update them in place here: :func:`batc
 :func:`batch_norm_with_stats` / :func:`instance_norm_with_stats` also return the new running
 statistics (a :class:`BatchNormOutput`). ``compat.nn`` writes those into its buffers. The new
 statistics are not differentiated (``stop_gradient``), as torch's in-place updates are not.
+
+Batch normalisation in training mode is one function with a custom JVP
+(:func:`_batch_norm_train`): its tangent is the textbook formula
+``w * r * (dx - mean(dx) - xhat * mean(xhat * dx))``, whose transpose (the backward) is two
+per-channel reductions and one elementwise pass. JAX's own derivative of the mean/variance
+graph takes several more passes over the activation: measured on XLA:CPU (median CPU ms, one
+thread, busy 2-core x86, jax 0.10, compat-style separate forward and backward programs):
+
+====================  ==================  ==================
+input                 autodiff fwd / bwd  custom JVP fwd / bwd
+====================  ==================  ==================
+64 x 32 x 32 x 32     2.6 / 15.5          2.6 / 5.8
+64 x 64 x 16 x 16     1.5 / 4.1           1.2 / 2.6
+====================  ==================  ==================
+
+A JVP rule (not a VJP rule) keeps forward-mode, reverse-mode and higher-order derivatives.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -20,6 +37,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from rustorch_fx import _dtypes
 from rustorch_fx._boundary import boundary
@@ -110,6 +128,51 @@ def _moments(x: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]
     mean = jnp.mean(xc, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(xc - mean), axis=axes, keepdims=True)
     return mean, var
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
+def _batch_norm_train(
+    x: jax.Array, w: jax.Array, b: jax.Array, axes: tuple[int, ...], eps: float
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``((x - mean) * rsqrt(var + eps) * w + b, mean, var)`` with the batch statistics.
+
+    ``x`` is in the compute dtype; ``w`` and ``b`` are broadcastable per-channel arrays of it;
+    mean and biased variance are over ``axes`` (keepdims).
+    """
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    centered = x - mean
+    var = jnp.mean(jnp.square(centered), axis=axes, keepdims=True)
+    rstd = jax.lax.rsqrt(var + jnp.asarray(eps, var.dtype))
+    return centered * (rstd * w) + b, mean, var
+
+
+def _batch_norm_train_jvp(
+    axes: tuple[int, ...], eps: float, primals: tuple[Any, ...], tangents: tuple[Any, ...]
+) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
+    x, w, b = primals
+    dx, dw, db = tangents
+    out, mean, var = _batch_norm_train(x, w, b, axes, eps)
+    rstd = jax.lax.rsqrt(var + jnp.asarray(eps, var.dtype))
+    xhat = (x - mean) * rstd
+    d_out = jnp.zeros(out.shape, out.dtype)
+    d_mean = jnp.zeros(mean.shape, mean.dtype)
+    d_var = jnp.zeros(var.shape, var.dtype)
+    if type(dx) is not SymbolicZero:
+        d_mean = jnp.mean(dx, axis=axes, keepdims=True)
+        proj = jnp.mean(xhat * dx, axis=axes, keepdims=True)
+        scale = w * rstd
+        # Per-channel factors stay outside the reductions, so the transpose reduces only the
+        # cotangent and the cotangent times xhat (the same sums as the weight/bias grads).
+        d_out = scale * dx - scale * d_mean - xhat * (scale * proj)
+        d_var = 2 * proj / rstd
+    if type(dw) is not SymbolicZero:
+        d_out = d_out + xhat * dw
+    if type(db) is not SymbolicZero:
+        d_out = d_out + db
+    return (out, mean, var), (d_out, d_mean, d_var)
+
+
+_batch_norm_train.defjvp(_batch_norm_train_jvp, symbolic_zeros=True)
 
 
 def _ema(old: jax.Array, new: jax.Array, factor: Any) -> jax.Array:
@@ -227,8 +290,11 @@ def batch_norm_with_stats(
             f"{tuple(x.shape)}"
         )
     axes = (0, *range(2, x.ndim))
-    mean, var = _moments(x, axes)
-    out = _normalize(x, mean, var, eps, w, b, shape).astype(x.dtype)
+    ct = _compute_dtype(x.dtype)
+    scale = jnp.ones(shape, ct) if w is None else w.astype(ct).reshape(shape)
+    shift = jnp.zeros(shape, ct) if b is None else b.astype(ct).reshape(shape)
+    out, mean, var = _batch_norm_train(x.astype(ct), scale, shift, axes, eps)
+    out = out.astype(x.dtype)
     if rm is None:
         return BatchNormOutput(out, None, None, nbt)
     if nbt is not None:

@@ -15,7 +15,10 @@ have PyTorch's layouts, so a ``torch.nn.LSTM`` state dict plugs in unchanged:
 
 The sequence functions run each layer and direction as one ``lax.scan`` over time, with the input
 projection of all time steps done before the scan as one matrix product; the whole sequence is
-one compiled program, differentiated by JAX's reverse-mode of the scan.
+one compiled program. Its derivative is a rule of its own (a ``jax.custom_jvp``, so forward and
+reverse mode, ``vmap`` and higher derivatives all work): the backward loop carries only the
+state's gradient, and the weight gradients are one large matrix product over all time steps
+each, as in cuDNN and torch.
 
 Variable-length batches follow torch's packed-sequence semantics (pass ``lengths``): outputs past
 a sequence's length are zero, the final state is the state at each sequence's last valid step,
@@ -68,7 +71,8 @@ __all__ = [
 # Time steps per iteration of the compiled loop: fewer loop iterations (less per-step overhead)
 # against a larger program. Measured on the LSTM benchmark (benchmarks/_layers_lstm.py): on a
 # GPU (H200) the per-iteration launch overhead dominates and unrolling 16 steps runs the
-# forward + backward 2x faster than 1; on CPUs unrolling gained nothing and compiles longer.
+# forward + backward 2x faster than 1; on CPUs unrolling gained nothing and compiles longer
+# (re-measured with the recurrences' own derivative rule: 1, 2 and 4 steps run equally fast).
 _UNROLL_CPU = 1
 _UNROLL_ACCELERATOR = 16
 
@@ -106,7 +110,7 @@ def _shape_of(op: str, name: str, x: jax.Array, expected: tuple[int, ...]) -> No
 
 
 # --------------------------------------------------------------------------------------------
-# Cell math on batched arrays (no validation): shared by the cells and the scans.
+# Cell math on batched arrays (no validation): shared by the cells and the sequences.
 # --------------------------------------------------------------------------------------------
 
 
@@ -115,47 +119,125 @@ def _mm(x: jax.Array, w: jax.Array) -> jax.Array:
     return jnp.matmul(x, w.T)
 
 
-def _rnn_step(act: Callable[[jax.Array], jax.Array]) -> Callable[..., jax.Array]:
-    """The Elman step ``act(xw + h W_hh^T + b_hh)`` for the activation ``act``."""
-
-    def step(xw: jax.Array, h: jax.Array, w_hh: jax.Array, b_hh: Any) -> jax.Array:
-        pre = xw + _mm(h, w_hh)
-        return act(pre if b_hh is None else pre + b_hh)
-
-    return step
-
-
-def _lstm_step(
-    xw: jax.Array,
-    h: jax.Array,
-    c: jax.Array,
-    w_hh: jax.Array,
-    b_hh: Any,
-    w_hr: Any,
-) -> tuple[jax.Array, jax.Array]:
-    """The LSTM step (gates i, f, g, o), with the projection ``w_hr`` when given."""
-    gates = xw + _mm(h, w_hh)
-    if b_hh is not None:
-        gates = gates + b_hh
-    i, f, g, o = jnp.split(gates, 4, axis=-1)
-    c_new = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-    h_new = jax.nn.sigmoid(o) * jnp.tanh(c_new)
-    if w_hr is not None:
-        h_new = _mm(h_new, w_hr)
-    return h_new, c_new
+# The step math of each mode, in four pieces (see "The recurrences over time" below):
+# ``step(states, xw_t, weights) -> new states`` (the output is the first state);
+# ``saving_step(...) -> (new states, (coefficients, hoist_inputs))``, the same step also
+# returning the per-step arrays its tangent needs; ``hoist(hoist_inputs, d_xw, d_weights,
+# weights)``, the per-step tangent inputs computed for all steps at once (linear in the
+# tangents); ``tangent_step(d_states, hoisted_t, coefficients_t, weights) -> new d_states``.
+# The cells call ``step`` once.
+_Steps = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 
 
-def _gru_step(xw: jax.Array, h: jax.Array, w_hh: jax.Array, b_hh: Any) -> jax.Array:
-    """The GRU step (gates r, z, n), ``b_hn`` inside the reset product."""
-    hw = _mm(h, w_hh)
-    if b_hh is not None:
-        hw = hw + b_hh
-    x_r, x_z, x_n = jnp.split(xw, 3, axis=-1)
-    h_r, h_z, h_n = jnp.split(hw, 3, axis=-1)
-    r = jax.nn.sigmoid(x_r + h_r)
-    z = jax.nn.sigmoid(x_z + h_z)
-    n = jnp.tanh(x_n + r * h_n)
-    return n + z * (h - n)
+def _lstm_steps(proj: bool) -> _Steps:
+    def gates(xw_t: jax.Array, h: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        i, f, g, o = jnp.split(xw_t + _mm(h, w[0]), 4, axis=-1)
+        return jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(g), jax.nn.sigmoid(o)
+
+    def step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        h, c = states
+        i, f, g, o = gates(xw_t, h, w)
+        c_new = f * c + i * g
+        h_new = o * jnp.tanh(c_new)
+        return (_mm(h_new, w[1]) if proj else h_new), c_new
+
+    def saving_step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        h, c = states
+        i, f, g, o = gates(xw_t, h, w)
+        c_new = f * c + i * g
+        tc = jnp.tanh(c_new)
+        r = o * tc
+        # d c_new = k_i di + k_f df + k_g dg + f dc and d r = k_o do + e dc_new, with
+        # (di, df, dg, do) the tangents of the gates before their activations.
+        k = jnp.concatenate(
+            [i * (1 - i) * g, f * (1 - f) * c, (1 - g * g) * i, o * (1 - o) * tc], axis=-1
+        )
+        e = o * (1 - tc * tc)
+        new = ((_mm(r, w[1]) if proj else r), c_new)
+        return new, ((k, f, e), (h, r) if proj else (h,))
+
+    def hoist(saved: Any, d_xw: jax.Array, dw: Any, w: Any) -> Any:
+        h_prev = saved[0]
+        d_pre = d_xw + _mm(h_prev, dw[0])
+        return (d_pre, _mm(saved[1], dw[1])) if proj else (d_pre,)
+
+    def tangent_step(d_states: Any, hoisted: Any, coef: Any, w: tuple[jax.Array, ...]) -> Any:
+        dh, dc = d_states
+        k, f, e = coef
+        di, df, dg, do = jnp.split((hoisted[0] + _mm(dh, w[0])) * k, 4, axis=-1)
+        dc_new = di + df + dg + f * dc
+        dr = do + e * dc_new
+        return (_mm(dr, w[1]) + hoisted[1] if proj else dr), dc_new
+
+    return step, saving_step, hoist, tangent_step
+
+
+def _rnn_steps(relu: bool) -> _Steps:
+    act = jax.nn.relu if relu else jnp.tanh
+
+    def step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        return (act(xw_t + _mm(states[0], w[0])),)
+
+    def saving_step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        h_new = act(xw_t + _mm(states[0], w[0]))
+        slope = (h_new > 0).astype(h_new.dtype) if relu else 1 - h_new * h_new
+        return (h_new,), ((slope,), (states[0],))
+
+    def hoist(saved: Any, d_xw: jax.Array, dw: Any, w: Any) -> Any:
+        return (d_xw + _mm(saved[0], dw[0]),)
+
+    def tangent_step(d_states: Any, hoisted: Any, coef: Any, w: tuple[jax.Array, ...]) -> Any:
+        return ((hoisted[0] + _mm(d_states[0], w[0])) * coef[0],)
+
+    return step, saving_step, hoist, tangent_step
+
+
+def _gru_steps(bias: bool) -> _Steps:
+    def parts(xw_t: jax.Array, h: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        hw = _mm(h, w[0])
+        if bias:
+            hw = hw + w[1]
+        x_r, x_z, x_n = jnp.split(xw_t, 3, axis=-1)
+        h_r, h_z, h_n = jnp.split(hw, 3, axis=-1)
+        r = jax.nn.sigmoid(x_r + h_r)
+        z = jax.nn.sigmoid(x_z + h_z)
+        n = jnp.tanh(x_n + r * h_n)
+        return r, z, n, h_n
+
+    def step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        h = states[0]
+        _, z, n, _ = parts(xw_t, h, w)
+        return (n + z * (h - n),)
+
+    def saving_step(states: Any, xw_t: jax.Array, w: tuple[jax.Array, ...]) -> Any:
+        h = states[0]
+        r, z, n, h_n = parts(xw_t, h, w)
+        # dh' = dh + (1 - z) (dn - dh) + z (1 - z) (h - n) a_z, dr = r (1 - r) a_r,
+        # dn = (1 - n^2) (q_n + dr h_n + r u_n), with a = q + u, u = dh W_hh^T and q the hoisted
+        # input tangents (``1 - z`` is saved: the tangent loop computes nothing on primal values).
+        coef = (r * (1 - r), z * (1 - z) * (h - n), 1 - n * n, h_n, r, 1 - z)
+        return (n + z * (h - n),), (coef, (h, r))
+
+    def hoist(saved: Any, d_xw: jax.Array, dw: Any, w: Any) -> Any:
+        h_prev, r = saved
+        d_hw = _mm(h_prev, dw[0])
+        if bias:
+            d_hw = d_hw + dw[1]
+        dx_r, dx_z, dx_n = jnp.split(d_xw, 3, axis=-1)
+        dh_r, dh_z, dh_n = jnp.split(d_hw, 3, axis=-1)
+        return (jnp.concatenate([dx_r + dh_r, dx_z + dh_z, dx_n + r * dh_n], axis=-1),)
+
+    def tangent_step(d_states: Any, hoisted: Any, coef: Any, w: tuple[jax.Array, ...]) -> Any:
+        dh = d_states[0]
+        kr, kz, kn, h_n, r, one_minus_z = coef
+        q_r, q_z, q_n = jnp.split(hoisted[0], 3, axis=-1)
+        u_r, u_z, u_n = jnp.split(_mm(dh, w[0]), 3, axis=-1)
+        a_z = q_z + u_z
+        dr = kr * (q_r + u_r)
+        dn = kn * (q_n + dr * h_n + r * u_n)
+        return (dh + one_minus_z * (dn - dh) + kz * a_z,)
+
+    return step, saving_step, hoist, tangent_step
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,7 +313,7 @@ def _check_hidden(op: str, name: str, h: jax.Array, size: int) -> None:
         )
 
 
-def _simple_cell(op: str, act: Callable[[jax.Array], jax.Array], gates: int, *args: Any) -> Any:
+def _simple_cell(op: str, relu: bool, gates: int, *args: Any) -> Any:
     x, h, w_ih, w_hh, b_ih, b_hh, batched = _cell_args(op, gates, *args)
     size = w_ih.shape[0] // gates
     if w_hh.shape[1] != size:
@@ -242,7 +324,11 @@ def _simple_cell(op: str, act: Callable[[jax.Array], jax.Array], gates: int, *ar
         h = jnp.zeros((x.shape[0], size), x.dtype)
     _check_hidden(op, "hidden", h, size)
     xw = _mm(x, w_ih) if b_ih is None else _mm(x, w_ih) + b_ih
-    out = _gru_step(xw, h, w_hh, b_hh) if gates == 3 else _rnn_step(act)(xw, h, w_hh, b_hh)
+    if gates == 3:
+        weights = (w_hh,) if b_hh is None else (w_hh, b_hh)
+        (out,) = _gru_steps(b_hh is not None)[0]((h,), xw, weights)
+    else:
+        (out,) = _rnn_steps(relu)[0]((h,), xw if b_hh is None else xw + b_hh, (w_hh,))
     return out if batched else out[0]
 
 
@@ -272,7 +358,7 @@ def rnn_tanh_cell(
         >>> rnn_tanh_cell(x, h, jnp.ones((4, 3)), jnp.eye(4)).shape
         (2, 4)
     """
-    return _simple_cell("rnn_tanh_cell", jnp.tanh, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return _simple_cell("rnn_tanh_cell", False, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 @boundary("rnn_relu_cell")
@@ -300,7 +386,7 @@ def rnn_relu_cell(
         >>> rnn_relu_cell(jnp.ones(3), None, jnp.ones((4, 3)), jnp.eye(4))
         Array([3., 3., 3., 3.], dtype=float32)
     """
-    return _simple_cell("rnn_relu_cell", jax.nn.relu, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return _simple_cell("rnn_relu_cell", True, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 @boundary("gru_cell")
@@ -335,7 +421,7 @@ def gru_cell(
         >>> gru_cell(jnp.ones((2, 3)), jnp.zeros((2, 4)), jnp.ones((12, 3)), jnp.ones((12, 4))).shape
         (2, 4)
     """
-    return _simple_cell("gru_cell", jnp.tanh, 3, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return _simple_cell("gru_cell", False, 3, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 @boundary("lstm_cell")
@@ -411,7 +497,10 @@ def lstm_cell(
         _shape_of(op, "hx[1]", c, (x.shape[0], size))
         _same_dtype(op, x, "hx[1]", c)
     xw = _mm(x, w_ih) if b_ih is None else _mm(x, w_ih) + b_ih
-    h1, c1 = _lstm_step(xw, h, c, w_hh, b_hh, w_hr)
+    if b_hh is not None:
+        xw = xw + b_hh
+    weights = (w_hh,) if w_hr is None else (w_hh, w_hr)
+    h1, c1 = _lstm_steps(w_hr is not None)[0]((h, c), xw, weights)
     return (h1, c1) if batched else (h1[0], c1[0])
 
 
@@ -510,6 +599,105 @@ def _dropout(x: jax.Array, p: float, key: jax.Array) -> jax.Array:
     return jnp.where(keep, x / jnp.asarray(1.0 - p, x.dtype), jnp.zeros((), x.dtype))
 
 
+# --------------------------------------------------------------------------------------------
+# The recurrences over time, with their own derivative rule.
+#
+# Differentiating a plain scan (``jax.vjp`` of ``lax.scan``) accumulates ``dW_hh`` inside the
+# reverse loop: one small matrix product and one read-modify-write of the whole weight gradient
+# per time step, and the forward saves a dozen per-step arrays. The rule below is cuDNN's and
+# torch's scheme, written as a forward-mode (JVP) rule so that reverse mode comes from JAX's
+# transposition and forward mode, ``vmap`` and higher derivatives keep working:
+#
+# - the forward loop also emits, per step, the state it started from and the derivatives of
+#   the step's elementwise math, folded into a few coefficient arrays;
+# - the tangents of the recurrent weights enter through ``h_prev @ dW_hh^T`` (and the LSTM
+#   projection's ``r @ dW_hr^T``) for all steps at once, before the loop, so that the
+#   transposed (backward) loop carries only the state's gradient and emits the gate gradients:
+#   ``dW_hh`` is then ONE large matrix product over all steps (as ``dW_ih``, ``db`` and ``dx``
+#   are, the input projection being one already);
+# - the tangent loop is linear in the tangents with no computation on primal values in it, so
+#   JAX's partial evaluation keeps it whole (no second forward loop).
+#
+# A recurrence is ``recur(xw, states, weights, *valid) -> (outputs, final_states)`` with ``xw``
+# ``(T, B, G * H)`` (the input projection; LSTM and RNN: plus both biases, GRU: plus ``b_ih``),
+# ``weights`` ``(w_hh,)`` plus ``w_hr`` (LSTM projection) or ``b_hh`` (GRU), and ``valid``
+# ``(T, B, 1)`` booleans when lengths are given (past its length a sequence keeps its state and
+# outputs zeros).
+# --------------------------------------------------------------------------------------------
+
+
+def _recurrence(mode: str, option: bool, reverse: bool, masked: bool, unroll: int) -> Any:
+    """The ``custom_jvp`` recurrence of ``mode`` (cached: one function object per structure).
+
+    ``option`` is the LSTM projection, the GRU's ``b_hh`` or the RNN's ReLU.
+    """
+    key = (mode, option, reverse, masked, unroll)
+    recur = _RECURRENCES.get(key)
+    if recur is not None:
+        return recur
+    if mode == "lstm":
+        step, saving_step, hoist, tangent_step = _lstm_steps(option)
+    elif mode == "gru":
+        step, saving_step, hoist, tangent_step = _gru_steps(option)
+    else:
+        step, saving_step, hoist, tangent_step = _rnn_steps(option)
+
+    def loop(body: Callable[..., Any], init: Any, xs: Any, valid: Any) -> Any:
+        """``lax.scan`` of ``body(carry, x) -> (new carry, extra)``, outputs the new ``[0]``."""
+
+        def scan_step(carry: Any, inputs: Any) -> Any:
+            x, v = inputs if masked else (inputs, None)
+            new, extra = body(carry, x)
+            if not masked:
+                return new, (new[0], extra)
+            kept = tuple(jnp.where(m, n, c) for m, n, c in zip(v, new, carry, strict=True))
+            return kept, (jnp.where(v[0], new[0], jnp.zeros((), new[0].dtype)), extra)
+
+        return lax.scan(
+            scan_step, init, (xs, valid) if masked else xs, reverse=reverse, unroll=unroll
+        )
+
+    def masks(valid: tuple[Any, ...], states: Any) -> Any:
+        # Broadcast outside the loops: in the tangent loop, a broadcast of a primal value would
+        # be split off by JAX's partial evaluation into a loop of its own.
+        if not masked:
+            return None
+        v = valid[0]
+        return tuple(jnp.broadcast_to(v, (*v.shape[:-1], s.shape[-1])) for s in states)
+
+    def forward(xw: jax.Array, states: Any, weights: Any, *valid: Any) -> Any:
+        v = masks(valid, states)
+        final, (out, _) = loop(lambda s, x: (step(s, x, weights), ()), states, xw, v)
+        return out, final
+
+    recur = jax.custom_jvp(forward)
+
+    @recur.defjvp
+    def _jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> Any:
+        xw, states, weights, *valid = primals
+        d_xw, d_states, d_weights, *_ = tangents
+        v = masks(tuple(valid), states)
+        final, (out, (coef, for_hoist)) = loop(
+            lambda s, x: saving_step(s, x, weights), states, xw, v
+        )
+        hoisted = hoist(for_hoist, d_xw, d_weights, weights)
+        d_final, (d_out, _) = loop(
+            lambda ds, x: (tangent_step(ds, x[0], x[1], weights), ()),
+            tuple(d_states),
+            (hoisted, coef),
+            v,
+        )
+        return (out, final), (d_out, d_final)
+
+    _RECURRENCES[key] = recur
+    return recur
+
+
+# One custom_jvp function per static structure, so that JAX's tracing caches see the same
+# function object on every call.
+_RECURRENCES: dict[tuple[str, bool, bool, bool, int], Any] = {}
+
+
 def _scan_direction(
     lay: _Layout,
     x: jax.Array,
@@ -521,40 +709,22 @@ def _scan_direction(
     """Run one layer in one direction over ``x`` (T, B, I): outputs (T, B, out) and final state."""
     w_ih, w_hh = weights[0], weights[1]
     b_ih, b_hh = (weights[2], weights[3]) if lay.bias else (None, None)
-    w_hr = weights[-1] if lay.proj else None
     xw = _mm(x, w_ih)
-    if b_ih is not None:
-        if lay.mode == "gru":
+    recurrent: tuple[jax.Array, ...] = (w_hh,)
+    if lay.mode == "gru":
+        option = lay.bias
+        if lay.bias:  # b_hn stays inside the reset product: b_hh is applied in the loop
             xw = xw + b_ih
-        else:  # b_hh adds to every gate: fold it into the projection made before the loop
+            recurrent = (w_hh, b_hh)
+    else:
+        if lay.bias:  # b_hh adds to every gate: fold it into the projection made before the loop
             xw = xw + (b_ih + b_hh)
-            b_hh = None
-
-    def cell(xw_t: jax.Array, carry: tuple[jax.Array, ...]) -> tuple[jax.Array, ...]:
-        if lay.mode == "lstm":
-            return _lstm_step(xw_t, carry[0], carry[1], w_hh, b_hh, w_hr)
-        if lay.mode == "gru":
-            return (_gru_step(xw_t, carry[0], w_hh, b_hh),)
-        act = jnp.tanh if lay.mode == "rnn_tanh" else jax.nn.relu
-        return (_rnn_step(act)(xw_t, carry[0], w_hh, b_hh),)
-
-    if mask is None:
-
-        def step(carry: tuple[jax.Array, ...], xw_t: jax.Array) -> Any:
-            new = cell(xw_t, carry)
-            return new, new[0]
-
-        final, out = lax.scan(step, state, xw, reverse=reverse, unroll=_unroll())
-        return out, final
-
-    def masked_step(carry: tuple[jax.Array, ...], inputs: Any) -> Any:
-        xw_t, valid = inputs
-        new = cell(xw_t, carry)
-        kept = tuple(jnp.where(valid, n, c) for n, c in zip(new, carry, strict=True))
-        return kept, jnp.where(valid, new[0], jnp.zeros((), new[0].dtype))
-
-    final, out = lax.scan(masked_step, state, (xw, mask), reverse=reverse, unroll=_unroll())
-    return out, final
+        option = lay.proj if lay.mode == "lstm" else lay.mode == "rnn_relu"
+        if lay.proj:
+            recurrent = (w_hh, weights[-1])
+    recur = _recurrence(lay.mode, option, reverse, mask is not None, _unroll())
+    out, final = recur(xw, state, recurrent, *(() if mask is None else (mask,)))
+    return out, tuple(final)
 
 
 def _sequence(

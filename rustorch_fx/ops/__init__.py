@@ -15,7 +15,9 @@ from rustorch_fx.ops import (
     _linalg,
     _random,
     _reduction,
+    _scatter_views,
     _shape,
+    _signal,
     _sorting,
 )
 from rustorch_fx.ops._arithmetic import *  # noqa: F403
@@ -25,7 +27,9 @@ from rustorch_fx.ops._indexing import *  # noqa: F403
 from rustorch_fx.ops._linalg import *  # noqa: F403
 from rustorch_fx.ops._random import *  # noqa: F403
 from rustorch_fx.ops._reduction import *  # noqa: F403
+from rustorch_fx.ops._scatter_views import *  # noqa: F403
 from rustorch_fx.ops._shape import *  # noqa: F403
+from rustorch_fx.ops._signal import *  # noqa: F403
 from rustorch_fx.ops._sorting import *  # noqa: F403
 
 __all__ = [
@@ -37,6 +41,8 @@ __all__ = [
     *_linalg.__all__,
     *_random.__all__,
     *_reduction.__all__,
+    *_scatter_views.__all__,
     *_shape.__all__,
+    *_signal.__all__,
     *_sorting.__all__,
 ]

@@ -59,6 +59,7 @@ __all__ = [
     "index_add",
     "index_copy",
     "index_fill",
+    "index_reduce",
     "take",
     "take_along_dim",
     "put",
@@ -947,6 +948,64 @@ def index_fill(input: ArrayLike, dim: int, index: ArrayLike, value: ArrayLike) -
     x, d, idx = _index_args("index_fill", input, dim, index)
     v = _value("index_fill", value, np.dtype(x.dtype))
     return x.at[_slices(d, idx)].set(v, **_DROP).reshape(jnp.shape(input))
+
+
+_INDEX_REDUCES = ("prod", "mean", "amax", "amin")
+
+
+@boundary("index_reduce")
+def index_reduce(
+    input: ArrayLike,
+    dim: int,
+    index: ArrayLike,
+    source: ArrayLike,
+    reduce: str,
+    include_self: bool = True,
+) -> jax.Array:
+    """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim``.
+
+    ``out[..., index[i], ...]`` reduces ``source[..., i, ...]`` for every ``i`` pointing there,
+    plus ``input``'s own slice when ``include_self``; slices no index points to keep ``input``.
+    ``'mean'`` divides by the number of values reduced (rounding down for integer dtypes).
+    Gradients are PyTorch's, as for :func:`scatter_reduce` (the same reduction, one index per
+    slice instead of per element).
+
+    Args:
+        input: Destination array (not bool).
+        dim: The axis to index along.
+        index: 1-D or 0-d integer array.
+        source: Array with ``input``'s dtype and shape, except ``len(index)`` along ``dim``.
+        reduce: One of ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``.
+        include_self: Whether ``input``'s slices at the indexed positions take part.
+
+    Returns:
+        An array of ``input``'s shape and dtype.
+
+    Raises:
+        InvalidArgumentError: If ``reduce`` is not one of the four.
+        IndexOutOfRangeError: If ``dim`` or a concrete index is out of range (under ``jit`` an
+            out-of-range slice is dropped).
+        ShapeError: If ``index`` is not 1-D/0-d or ``source`` has the wrong shape.
+        DTypeError: If ``index`` is not integer, ``source``'s dtype differs, or ``input`` is
+            bool.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> x, idx = jnp.array([1.0, 2.0]), jnp.array([0, 0, 1])
+        >>> index_reduce(x, 0, idx, jnp.array([5.0, 3.0, 4.0]), "amax", include_self=False)
+        Array([5., 4.], dtype=float32)
+    """
+    if reduce not in _INDEX_REDUCES:
+        raise InvalidArgumentError(
+            f"index_reduce: reduce must be one of {', '.join(map(repr, _INDEX_REDUCES))}, "
+            f"got {reduce!r}"
+        )
+    x, d, idx = _index_args("index_reduce", input, dim, index)
+    s = _source("index_reduce", x, d, idx, source, jnp.shape(input))
+    # one index per element of source (as scatter_reduce): index arrays, no slices
+    full = jnp.broadcast_to(idx.reshape([-1 if k == d else 1 for k in range(s.ndim)]), s.shape)
+    out = _reduce("index_reduce", reduce, bool(include_self), x, _axis_indices(full, d), s)
+    return out.reshape(jnp.shape(input))
 
 
 # --------------------------------------------------------------------------- take

@@ -9,7 +9,9 @@ and raise :class:`~rustorch_fx.errors.TracingError` without one.
 
 from __future__ import annotations
 
+import builtins
 import functools
+import math
 from typing import Any, NamedTuple
 
 import jax
@@ -56,6 +58,10 @@ __all__ = [
     "bincount",
     "searchsorted",
     "histc",
+    "HistogramResult",
+    "HistogramddResult",
+    "histogram",
+    "histogramdd",
 ]
 
 ArrayLike = Any
@@ -1173,3 +1179,258 @@ def _histogram(
     position = jnp.where(position == bins, bins - 1, position)
     index = jnp.where(inside, position, bins)
     return jnp.zeros((bins,), flat.dtype).at[index].add(jnp.ones_like(flat), mode="drop")
+
+
+class HistogramResult(NamedTuple):
+    """Result of :func:`histogram`: the counts ``hist`` and the ``bin_edges``."""
+
+    hist: jax.Array
+    bin_edges: jax.Array
+
+
+class HistogramddResult(NamedTuple):
+    """Result of :func:`histogramdd`: the counts ``hist`` and a tuple of ``bin_edges`` per dim."""
+
+    hist: jax.Array
+    bin_edges: tuple[jax.Array, ...]
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))
+def _linspace_edges(low: jax.Array, high: jax.Array, count: int, dtype: Any) -> jax.Array:
+    """``count + 1`` equal-width edges, computed as torch's ``linspace`` (from both ends)."""
+    i = jnp.arange(count + 1)
+    step = (high - low) / count
+    half = (count + 1) // 2
+    edges = jnp.where(i < half, low + i * step, high - (count - i) * step)
+    return edges.astype(dtype)
+
+
+def _data_range(op: str, column: jax.Array, d: int) -> tuple[jax.Array, jax.Array]:
+    """The range of one dimension's values, widened by 0.5 each way when it is a point."""
+    if column.size == 0:
+        return jnp.zeros((), column.dtype), jnp.ones((), column.dtype)
+    low, high = jnp.min(column), jnp.max(column)
+    if not is_tracer(column):
+        lo, hi = float(low), float(high)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise InvalidArgumentError(
+                f"{op}: dimension {d}'s range [{lo}, {hi}] is not finite (taken from the data; "
+                "pass range= to ignore NaN and infinite values)"
+            )
+    same = low == high
+    return jnp.where(same, low - 0.5, low), jnp.where(same, high + 0.5, high)
+
+
+def _edges_for(
+    op: str, spec: Any, column: jax.Array, d: int, bounds: tuple[float, float] | None
+) -> jax.Array:
+    """The bin edges of dimension ``d``: from a bin count (and range) or given as an array."""
+    dtype = column.dtype
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        if spec < 1:
+            raise InvalidArgumentError(f"{op}: bins must be > 0, but got {spec} for dimension {d}")
+        if bounds is None:
+            low, high = _data_range(op, column, d)
+        else:
+            low, high = jnp.asarray(bounds[0], dtype), jnp.asarray(bounds[1], dtype)
+        return _linspace_edges(low, high, int(spec), dtype)
+    edges = as_array(op, "bins", spec)
+    if edges.ndim != 1 or edges.shape[0] < 1:
+        raise ShapeError(
+            f"{op}: bins tensor should have one dimension and at least one edge, but got shape "
+            f"{list(edges.shape)} for dimension {d}"
+        )
+    if not is_tracer(edges) and bool(jnp.any(jnp.diff(edges) < 0)):
+        raise InvalidArgumentError(
+            f"{op}: bin edges must be non-decreasing, got {np.asarray(edges).tolist()} for "
+            f"dimension {d}"
+        )
+    return edges.astype(dtype)
+
+
+def _bin_of(values: jax.Array, edges: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Each value's bin (the last edge belongs to the last bin) and whether it is counted."""
+    count = edges.shape[0] - 1
+    pos = jnp.searchsorted(edges, values, side="right") - 1
+    pos = jnp.where(values == edges[-1], count - 1, pos)
+    inside = (values >= edges[0]) & (values <= edges[-1]) & (count > 0)
+    return jnp.clip(pos, 0, max(count - 1, 0)), inside
+
+
+def _histdd(
+    op: str, points: jax.Array, bins: Any, range: Any, weight: Any, density: bool
+) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+    """Histogram of ``points`` (N, D): the counts (one axis per dimension) and the edges."""
+    if not _dtypes.is_floating(points.dtype):
+        raise DTypeError(
+            f"{op}: input must have a floating point dtype, got {np.dtype(points.dtype).name}"
+        )
+    n_dims = points.shape[1]
+    specs = list(bins) if isinstance(bins, (list, tuple)) else [bins] * n_dims
+    if len(specs) != n_dims:
+        raise ShapeError(
+            f"{op}: expected {n_dims} bin specifications (one per dimension), got {len(specs)}"
+        )
+    bounds: list[tuple[float, float] | None] = [None] * n_dims
+    if range is not None:
+        flat = [float(v) for v in range]
+        if len(flat) != 2 * n_dims:
+            raise ShapeError(
+                f"{op}: range should have {2 * n_dims} elements (min and max per dimension), "
+                f"got {len(flat)}"
+            )
+        for d in builtins.range(n_dims):
+            low, high = flat[2 * d], flat[2 * d + 1]
+            if low > high:
+                raise InvalidArgumentError(
+                    f"{op}: min should not exceed max, but got min {low} max {high} for "
+                    f"dimension {d}"
+                )
+            if not (np.isfinite(low) and np.isfinite(high)):
+                raise InvalidArgumentError(
+                    f"{op}: range [{low}, {high}] of dimension {d} is not finite"
+                )
+            bounds[d] = (low, high)
+    edges = tuple(
+        _edges_for(op, specs[d], points[:, d], d, bounds[d]) for d in builtins.range(n_dims)
+    )
+    if weight is None:
+        w = jnp.ones(points.shape[:1], points.dtype)
+    else:
+        w = as_array(op, "weight", weight)
+        if np.dtype(w.dtype) != np.dtype(points.dtype):
+            raise DTypeError(
+                f"{op}: weight must have the input's dtype ({np.dtype(points.dtype).name}), got "
+                f"{np.dtype(w.dtype).name}"
+            )
+        w = w.reshape(-1)
+        if w.shape[0] != points.shape[0]:
+            raise ShapeError(
+                f"{op}: weight should have {points.shape[0]} elements (one per input point), "
+                f"got {w.shape[0]}"
+            )
+    return _bin_counts(points, edges, w, bool(density)), edges
+
+
+@functools.partial(jax.jit, static_argnums=(3,))
+def _bin_counts(
+    points: jax.Array, edges: tuple[jax.Array, ...], weight: jax.Array, density: bool
+) -> jax.Array:
+    """The (weighted) counts of ``points`` (N, D) in the bins of ``edges``, one axis per dim."""
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    flat_index = jnp.zeros(points.shape[:1], _dtypes.INDEX)
+    counted = jnp.ones(points.shape[:1], bool)
+    for d, e in enumerate(edges):
+        pos, inside = _bin_of(points[:, d], e)
+        flat_index = flat_index * shape[d] + pos.astype(_dtypes.INDEX)
+        counted = counted & inside
+    size = math.prod(shape)
+    hist = (
+        jnp.zeros((size,), points.dtype)
+        .at[jnp.where(counted, flat_index, size)]
+        .add(weight, mode="drop")
+    )
+    hist = hist.reshape(shape)
+    if density:
+        hist = hist / jnp.sum(hist)
+        for d, e in enumerate(edges):
+            widths = jnp.diff(e).reshape([-1 if k == d else 1 for k in builtins.range(len(edges))])
+            hist = hist / widths
+    return hist
+
+
+@boundary("histogram")
+def histogram(
+    input: ArrayLike,
+    bins: int | ArrayLike = 100,
+    *,
+    range: tuple[float, float] | None = None,
+    weight: ArrayLike | None = None,
+    density: bool = False,
+) -> HistogramResult:
+    """Histogram of the values of ``input``, as ``torch.histogram``.
+
+    With an int ``bins``, the edges are ``bins + 1`` equal steps over ``range`` (default: the
+    data's minimum and maximum, widened by 0.5 each way when they are equal); an array ``bins``
+    gives the edges themselves. Each bin holds ``edges[i] <= v < edges[i + 1]``, the last one
+    also its right edge; values outside the edges (and NaN, when ``range`` is given) are not
+    counted.
+
+    Args:
+        input: Floating point array (all elements are counted).
+        bins: The number of bins, or a 1-D non-decreasing array of edges.
+        range: ``(min, max)`` for an int ``bins``.
+        weight: Weights shaped like ``input`` (same dtype), summed instead of counting ones.
+        density: Normalize so that the histogram integrates to 1 over the edges.
+
+    Returns:
+        ``HistogramResult(hist, bin_edges)``: ``(n_bins,)`` counts and ``(n_bins + 1,)`` edges,
+        in ``input``'s dtype.
+
+    Raises:
+        DTypeError: If ``input`` is not floating point, or ``weight``'s dtype differs.
+        InvalidArgumentError: If ``bins`` is not positive, ``range`` has ``min > max`` or is
+            not finite, the data range is not finite (a NaN or infinity without ``range``), or
+            the edges decrease (torch silently miscounts).
+        ShapeError: If ``bins`` is an array that is not 1-D, or ``weight``'s size differs.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> out = histogram(jnp.array([1.0, 2.0, 1.0]), 2, range=(0.0, 2.0))
+        >>> out.hist.tolist(), out.bin_edges.tolist()
+        ([0.0, 3.0], [0.0, 1.0, 2.0])
+    """
+    x = as_array("histogram", "input", input)
+    if range is not None and len(range) != 2:
+        raise ShapeError(f"histogram: range must be (min, max), got {range!r}")
+    hist, edges = _histdd("histogram", x.reshape(-1, 1), [bins], range, weight, density)
+    return HistogramResult(hist, edges[0])
+
+
+@boundary("histogramdd")
+def histogramdd(
+    input: ArrayLike,
+    bins: Any = 10,
+    *,
+    range: Any = None,
+    weight: ArrayLike | None = None,
+    density: bool = False,
+) -> HistogramddResult:
+    """Multi-dimensional histogram of the points in the last dimension of ``input``.
+
+    ``input[..., :]`` are points in ``D = input.shape[-1]`` dimensions; each dimension is binned
+    as in :func:`histogram`.
+
+    Args:
+        input: Floating point array of shape ``(*, D)``, at least 2-D.
+        bins: An int for every dimension, a sequence of ``D`` ints, or a sequence of ``D`` 1-D
+            arrays of edges.
+        range: ``[min_0, max_0, min_1, max_1, ...]`` for int bins.
+        weight: Weights of shape ``input.shape[:-1]`` (same dtype).
+        density: Normalize so that the histogram integrates to 1.
+
+    Returns:
+        ``HistogramddResult(hist, bin_edges)``: counts with one axis per dimension, and a tuple
+        of ``D`` edge arrays.
+
+    Raises:
+        ShapeError: If ``input`` has fewer than 2 dimensions or an argument has the wrong
+            length.
+        DTypeError: If ``input`` is not floating point.
+        InvalidArgumentError: As :func:`histogram`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> pts = jnp.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]])
+        >>> histogramdd(pts, 2).hist.tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+    """
+    x = as_array("histogramdd", "input", input)
+    if x.ndim < 2:
+        raise ShapeError(
+            f"histogramdd: input tensor should have at least 2 dimensions, got shape "
+            f"{list(x.shape)}"
+        )
+    points = x.reshape(-1, x.shape[-1])
+    hist, edges = _histdd("histogramdd", points, bins, range, weight, density)
+    return HistogramddResult(hist, edges)

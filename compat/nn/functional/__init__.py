@@ -18,6 +18,7 @@ from compat.nn.functional import (
     _dropout,
     _embedding,
     _linear,
+    _linear_ce,
     _loss,
     _normalization,
     _pooling,
@@ -30,6 +31,7 @@ from compat.nn.functional._distance import *  # noqa: F403
 from compat.nn.functional._dropout import *  # noqa: F403
 from compat.nn.functional._embedding import *  # noqa: F403
 from compat.nn.functional._linear import *  # noqa: F403
+from compat.nn.functional._linear_ce import *  # noqa: F403
 from compat.nn.functional._loss import *  # noqa: F403
 from compat.nn.functional._normalization import *  # noqa: F403
 from compat.nn.functional._pooling import *  # noqa: F403
@@ -47,4 +49,5 @@ __all__ = [
     *_dropout.__all__,
     *_embedding.__all__,
     *_loss.__all__,
+    *_linear_ce.__all__,
 ]

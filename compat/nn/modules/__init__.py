@@ -20,6 +20,8 @@ from compat.nn.modules import (
     fold,
     instancenorm,
     linear,
+    linear_cross_entropy,
+    linear_cross_entropy_options,
     loss,
     module,
     normalization,
@@ -44,6 +46,8 @@ from compat.nn.modules.flatten import *  # noqa: F403
 from compat.nn.modules.fold import *  # noqa: F403
 from compat.nn.modules.instancenorm import *  # noqa: F403
 from compat.nn.modules.linear import *  # noqa: F403
+from compat.nn.modules.linear_cross_entropy import *  # noqa: F403
+from compat.nn.modules.linear_cross_entropy_options import *  # noqa: F403
 from compat.nn.modules.loss import *  # noqa: F403
 from compat.nn.modules.module import *  # noqa: F403
 from compat.nn.modules.normalization import *  # noqa: F403
@@ -75,6 +79,8 @@ __all__ = [
     *sparse.__all__,
     *rnn.__all__,
     *loss.__all__,
+    *linear_cross_entropy.__all__,
+    *linear_cross_entropy_options.__all__,
     *flatten.__all__,
     *pixelshuffle.__all__,
     *upsampling.__all__,

@@ -9,7 +9,6 @@ extra representation (``CrossEntropyLoss()``).
 Differences from torch kept on purpose:
 
 - ``reduction`` is validated in ``__init__`` (torch fails at the first forward).
-- ``LinearCrossEntropyLoss`` (new in torch 2.13) is not provided.
 """
 
 from __future__ import annotations

@@ -1,0 +1,296 @@
+"""compat's lazy engine mode: ops batched into cached programs, with eager mode's results.
+
+Every test runs the same code eagerly and lazily (``compat._engine.set_lazy``) and compares
+values, gradients, errors and version counters; the lazy-specific ones check when pending
+values run (flush points) and that a repeated segment is compiled once and then reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import compat
+from compat import _engine
+from rustorch_fx.errors import AutogradError, ShapeError
+
+
+@pytest.fixture
+def lazy() -> Iterator[None]:
+    previous = _engine.set_lazy(True)
+    _engine.stats.clear()
+    try:
+        yield
+    finally:
+        _engine.set_lazy(previous)
+
+
+def _both(run: Callable[[], Any]) -> tuple[Any, Any]:
+    """``run()`` eagerly and lazily (twice, so the second lazy run is fused)."""
+    previous = _engine.set_lazy(False)
+    try:
+        eager = run()
+        _engine.set_lazy(True)
+        run()
+        lazy = run()
+    finally:
+        _engine.set_lazy(previous)
+    return eager, lazy
+
+
+def _pending(t: Any) -> bool:
+    """Whether ``t``'s value has not been computed yet."""
+    v = t._data._v
+    return isinstance(v, _engine._Pending) and v.value is None
+
+
+def _arr(t: Any) -> Any:
+    return None if t is None else np.asarray(t.detach().numpy())
+
+
+def _assert_same(a: Any, b: Any) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        if x is None or y is None:
+            assert x is None and y is None
+        else:
+            np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
+
+
+def _leaves(seed: int = 0) -> tuple[Any, Any, Any]:
+    rng = np.random.default_rng(seed)
+    w = compat.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    b = compat.tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    x = compat.tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    return w, b, x
+
+
+def test_branches_shared_inputs_and_integer_outputs_match_eager() -> None:
+    def run() -> list[Any]:
+        w, b, x = _leaves()
+        h = x @ w + b
+        a = h.tanh() * h  # h used twice (shared input)
+        c = (h * h).sum(1, keepdim=True)  # a branch
+        idx = h.argmax(1)  # an integer output, not differentiable
+        loss = (a + c).mean() + idx.sum() * 0.0
+        loss.backward()
+        return [_arr(loss), _arr(w.grad), _arr(b.grad), _arr(idx)]
+
+    eager, lazy = _both(run)
+    _assert_same(eager, lazy)
+
+
+def test_inplace_views_and_retained_grads_match_eager() -> None:
+    def run() -> list[Any]:
+        w, b, x = _leaves(1)
+        y = x @ w
+        y.retain_grad()
+        z = y * 2.0
+        z.add_(b)  # in place on a non-leaf
+        z[0].mul_(3.0)  # in place through a view
+        s = z.exp().sum()
+        s.backward()
+        return [_arr(s), _arr(w.grad), _arr(b.grad), _arr(y.grad), np.asarray(z._version)]
+
+    eager, lazy = _both(run)
+    _assert_same(eager, lazy)
+
+
+def test_accumulation_hooks_and_manual_sgd_match_eager() -> None:
+    def run() -> list[Any]:
+        w, b, x = _leaves(2)
+        seen = []
+        b.register_hook(lambda g: seen.append(_arr(g)) or g * 2.0)
+        for _ in range(3):
+            loss = ((x @ w + b) ** 2).mean()
+            loss.backward()  # accumulates into .grad across iterations
+        grads = [_arr(w.grad), _arr(b.grad)]
+        with compat.no_grad():
+            w.sub_(0.1 * w.grad)
+            b.sub_(0.1 * b.grad)
+        return [*grads, _arr(w), _arr(b), *seen]
+
+    eager, lazy = _both(run)
+    _assert_same(eager, lazy)
+
+
+def test_create_graph_and_autograd_grad_match_eager() -> None:
+    def run() -> list[Any]:
+        w, _, x = _leaves(3)
+        y = (x @ w).sin().sum()
+        (g,) = compat.autograd.grad(y, w, create_graph=True)
+        (gg,) = compat.autograd.grad(g.sum(), w)
+        return [_arr(g), _arr(gg)]
+
+    eager, lazy = _both(run)
+    _assert_same(eager, lazy)
+
+
+def test_a_repeated_segment_runs_op_by_op_first_then_fused_from_one_compile(lazy: None) -> None:
+    w, b, x = _leaves(4)
+
+    def step() -> float:
+        loss = (x @ w + b).tanh().sum()
+        loss.backward()
+        with compat.no_grad():
+            w.sub_(0.01 * w.grad)
+            w.grad = None
+        return loss.item()
+
+    step()  # the first op in grad mode runs eagerly (its residual policy is decided once)
+    _engine.stats.clear()
+    values = [step() for _ in range(5)]
+    # Each step: the updates plus forward (flushed when backward reads the loss) and the
+    # backward; the first sighting of each signature runs op by op, later ones fused, and a
+    # fused program is built once per signature.
+    assert _engine.stats["op_by_op"] >= 1
+    assert _engine.stats["fused"] >= 4
+    compiles = _engine.stats["compiles"]
+    before = _engine.stats["fused"]
+    step()
+    assert _engine.stats["compiles"] == compiles
+    assert _engine.stats["fused"] > before
+    assert values == sorted(values, reverse=True)  # the loss decreases: updates land
+
+
+def test_ops_do_not_run_until_a_value_is_read(lazy: None) -> None:
+    x = compat.tensor([1.0, 2.0, 3.0])
+    y = (x * 2.0 + 1.0).exp()
+    assert _pending(y)
+    assert y.shape == (3,) and y.dtype == compat.float32 and y.dim() == 1  # no run needed
+    assert _engine.stats["flushes"] == 0
+    np.testing.assert_allclose(y.tolist(), np.exp([3.0, 5.0, 7.0]), rtol=1e-6)
+    assert _engine.stats["flushes"] == 1
+    z = x + 1.0
+    assert float(z.sum()) == 9.0  # item/float/bool/numpy/print all run pending ops
+    assert "tensor([2., 3., 4.])" in repr(z)
+
+
+def test_only_values_still_referenced_are_computed(lazy: None) -> None:
+    x = compat.tensor([1.0, 2.0])
+    y = x * 3.0
+    del y  # dropped before anything ran: nothing to compute
+    _engine.flush()
+    assert _engine.stats["flushes"] == 0
+    z = x * 4.0
+    _engine.flush()
+    assert _engine.stats["flushes"] == 1 and z.tolist() == [4.0, 8.0]
+
+
+def test_a_segment_runs_when_it_reaches_the_size_bound(lazy: None, monkeypatch) -> None:
+    monkeypatch.setattr(_engine, "_SEGMENT_LIMIT", 8)
+    x = compat.tensor([1.0])
+    for _ in range(8):
+        x = x + 1.0
+    assert _engine.stats["flushes"] == 1
+    assert not _pending(x)
+    assert x.item() == 9.0
+
+
+def test_at_the_size_bound_unreferenced_results_are_dropped_not_run(
+    lazy: None, monkeypatch
+) -> None:
+    monkeypatch.setattr(_engine, "_SEGMENT_LIMIT", 8)
+    x = compat.tensor([1.0])
+    kept = x * 5.0
+    for _ in range(20):
+        _ = x * 2.0  # each result is dropped at once
+    assert _engine.stats["flushes"] == 0 and _pending(kept)
+    assert len(_engine._grad_mode._state.segment.ops) < 8
+    assert kept.item() == 5.0
+
+
+def test_shape_errors_raise_at_the_op_in_lazy_mode(lazy: None) -> None:
+    a = compat.ones(2, 3)
+    b = compat.ones(4, 5)
+    with pytest.raises(ShapeError, match="matmul"):
+        a @ b
+    assert _engine.stats["flushes"] == 0
+
+
+def test_inplace_version_check_is_the_same_in_lazy_mode(lazy: None) -> None:
+    w, _, x = _leaves(5)
+    y = x @ w
+    z = y * y
+    y.add_(1.0)
+    with pytest.raises(AutogradError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_backward_twice_without_retain_graph_raises_in_lazy_mode(lazy: None) -> None:
+    w, _, x = _leaves(6)
+    loss = (x @ w).exp().sum()
+    loss.backward()
+    with pytest.raises(AutogradError, match="backward through the graph a second time"):
+        loss.backward()
+
+
+def test_set_lazy_off_runs_what_is_pending() -> None:
+    previous = _engine.set_lazy(True)
+    try:
+        y = compat.tensor([2.0]) * 5.0
+        assert _pending(y)
+        _engine.set_lazy(False)
+        assert not _pending(y)
+    finally:
+        _engine.set_lazy(previous)
+    assert y.item() == 10.0
+
+
+def test_tracers_and_anomaly_mode_run_eagerly(lazy: None) -> None:
+    model = compat.nn.Linear(3, 2)
+    x = compat.ones(4, 3)
+    compiled = compat.compile(lambda t: model(t).sum())
+    np.testing.assert_allclose(compiled(x).item(), model(x).sum().item(), rtol=1e-6)
+    with compat.autograd.detect_anomaly():
+        y = x * 2.0
+        assert not _pending(y)
+
+
+def test_a_pending_value_first_read_inside_a_jax_trace_stays_concrete(lazy: None) -> None:
+    import jax
+
+    x = compat.ones(3)
+    z = x * 3.0
+    out = jax.jit(lambda a: a + z._value)(x._value)  # the read happens while tracing
+    np.testing.assert_allclose(np.asarray(out), [4.0, 4.0, 4.0])
+    assert z.tolist() == [3.0, 3.0, 3.0]  # no tracer leaked into z
+
+
+class _Cube(compat.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return g * 3.0 * x * x
+
+
+def test_custom_functions_residual_ops_and_retain_graph_match_eager() -> None:
+    import jax
+
+    def cumulative_tanh(x: Any) -> Any:
+        def body(c: Any, v: Any) -> Any:
+            c = jax.numpy.tanh(c + v)
+            return c, c
+
+        return jax.lax.scan(body, x[0] * 0, x)[1]
+
+    def run() -> list[Any]:
+        w, b, _ = _leaves(7)
+        h = _Cube.apply(w * 0.5).sum(0) + b  # a custom Function inside a lazy graph
+        s = _engine.apply(cumulative_tanh, h)  # an op that keeps forward residuals
+        loss = (s * s).sum()
+        loss.backward(retain_graph=True)
+        first = [_arr(w.grad), _arr(b.grad)]
+        loss.backward()  # the retained graph, a second time
+        return [*first, _arr(w.grad), _arr(b.grad)]
+
+    eager, lazy = _both(run)
+    _assert_same(eager, lazy)
