@@ -5,7 +5,8 @@ Cases, each timed as a full training-style step (forward, loss, ``backward()``, 
 - ``cnn``: two Conv2d(k=3, padding=1)-BatchNorm2d-ReLU-MaxPool2d(2) blocks, 3 -> 32 -> 64
   channels, then Flatten, Linear to 10 classes and cross-entropy; input 3x32x32, batch 64.
   The raw-JAX column is the same network as one jitted ``value_and_grad`` of rustorch_fx
-  functions (the floor for compat's eager path: no per-op dispatch).
+  functions (the floor for compat's eager path: no per-op dispatch), compiled with
+  :func:`rustorch_fx.xla_cpu_compiler_options` as compat's own programs are.
 - ``lstm``: from ``benchmarks/_layers_lstm.py`` (``lstm_case(quick)``); skipped with a note if
   that file or function is missing.
 
@@ -15,11 +16,13 @@ Target (issue 4): the CNN step at most 1.0x torch eager's time.
     python benchmarks/layers.py            # full sizes
     python benchmarks/layers.py --quick    # a smoke test (the test suite runs it)
     python benchmarks/layers.py --pieces   # also each CNN layer alone, forward + backward
+    python benchmarks/layers.py --lowerings  # also each conv lowering per CNN conv shape
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import itertools
 import statistics
@@ -37,6 +40,7 @@ import torch
 import compat
 import rustorch_fx.nn as rnn
 from rustorch_fx import losses as rlosses
+from rustorch_fx._xla import xla_cpu_compiler_options
 
 HERE = Path(__file__).resolve().parent
 
@@ -126,7 +130,7 @@ def cnn_case(quick: bool) -> tuple[Callable[[], None], Callable[[], None], Calla
         logits = rnn.linear(h.reshape(h.shape[0], -1), p[f"{lin}.weight"], p[f"{lin}.bias"])
         return rlosses.cross_entropy(logits, y_j)
 
-    grad = jax.jit(jax.grad(jax_loss))
+    grad = jax.jit(jax.grad(jax_loss), compiler_options=xla_cpu_compiler_options())
     trainable = {k: v for k, v in params.items() if "running" not in k and "num_batches" not in k}
 
     def jax_step() -> None:
@@ -183,6 +187,65 @@ def cnn_pieces(quick: bool, repeats: int, inner: int) -> list[tuple[str, float, 
     return rows
 
 
+def conv_lowerings(quick: bool, repeats: int) -> list[tuple[str, str, dict[str, float]]]:
+    """Each 2-d convolution lowering on each conv shape of the CNN: forward, dx and dw alone.
+
+    Returns ``(layer shape, part, {lowering: median s})``. Every lowering is jitted with
+    :func:`rustorch_fx.xla_cpu_compiler_options` ("native" also without, as "native-default"),
+    and the variants are timed in turn, sample by sample, so machine load hits them alike.
+    """
+    from rustorch_fx.nn import _conv
+
+    lowerings = {
+        "native": _conv._native_conv2d,
+        "im2col": _conv._im2col_conv2d,
+        "per-offset": _conv._per_offset_conv2d,
+        "native+offset-dw": _conv._native_conv2d_offset_grad,
+    }
+    opts = xla_cpu_compiler_options()
+    channels, size, batch, _ = cnn_sizes(quick)
+    rng = np.random.default_rng(0)
+    pads = ((1, 1), (1, 1))
+    rows = []
+    for i, (c_in, c_out) in enumerate(itertools.pairwise(channels)):
+        s = size // 2**i
+        x = jnp.asarray(rng.standard_normal((batch, c_in, s, s)).astype(np.float32))
+        w = jnp.asarray(rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32))
+        b = jnp.zeros((c_out,), jnp.float32)
+        g = jnp.asarray(rng.standard_normal((batch, c_out, s, s)).astype(np.float32))
+        for part in ("forward", "dx", "dw"):
+            fns = {}
+            for name, low in lowerings.items():
+                if part == "forward":
+                    f = functools.partial(lambda x, w, b, g, low: low(x, w, b, pads), low=low)
+                elif part == "dx":
+                    f = functools.partial(
+                        lambda x, w, b, g, low: jax.vjp(lambda x: low(x, w, b, pads), x)[1](g),
+                        low=low,
+                    )
+                else:
+                    f = functools.partial(
+                        lambda x, w, b, g, low: jax.vjp(lambda w, b: low(x, w, b, pads), w, b)[1](
+                            g
+                        ),
+                        low=low,
+                    )
+                fns[name] = jax.jit(f, compiler_options=opts)
+                if name == "native":
+                    fns["native-default"] = jax.jit(f)
+            samples: dict[str, list[float]] = {k: [] for k in fns}
+            for f in fns.values():
+                jax.block_until_ready(f(x, w, b, g))
+            for _ in range(repeats):
+                for k, f in fns.items():
+                    t0 = time.perf_counter()
+                    jax.block_until_ready(f(x, w, b, g))
+                    samples[k].append(time.perf_counter() - t0)
+            label = f"{c_in}->{c_out} {s}x{s}"
+            rows.append((label, part, {k: statistics.median(v) for k, v in samples.items()}))
+    return rows
+
+
 def load_lstm_case() -> Callable[[bool], tuple[Callable[[], None], Callable[[], None]]] | None:
     """``lstm_case`` from ``_layers_lstm.py`` beside this file, or None if it is missing."""
     path = HERE / "_layers_lstm.py"
@@ -204,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument("--cases", default="cnn,lstm", help="comma-separated cases to run")
     parser.add_argument("--pieces", action="store_true", help="also time each CNN layer alone")
+    parser.add_argument(
+        "--lowerings", action="store_true", help="also time each conv lowering per CNN conv shape"
+    )
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     inner = 2 if args.quick else 5
@@ -243,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
         print(f"{'layer':16s} {'compat':>8s} {'torch':>8s} {'ratio':>7s}")
         for label, ours, theirs in cnn_pieces(args.quick, repeats, inner):
             print(f"{label:16s} {ours * 1e3:8.2f} {theirs * 1e3:8.2f} {ours / theirs:6.2f}x")
+    if args.lowerings:
+        print("\nConvolution lowerings per CNN conv shape (median ms, XLA:CPU options on)")
+        for label, part, times in conv_lowerings(args.quick, repeats):
+            cells = "  ".join(f"{k}={v * 1e3:.2f}" for k, v in times.items())
+            print(f"{label:16s} {part:8s} {cells}")
     return rows
 
 

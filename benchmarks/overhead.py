@@ -14,12 +14,13 @@ Each compat sample ends by waiting for its results (JAX dispatches asynchronousl
 this runs what is pending). Targets (issue 3): step time at most 1.0x torch's; forward
 dispatch at most 10 us per op and backward at most 20 us per node.
 
-``--lazy`` times compat in the engine's lazy mode (``compat._engine.set_lazy``): ops are
-recorded and run as one cached program per segment. There the dispatch rows time recording
-only (results nobody reads are never computed).
+compat runs in the engine's default mode, lazy (``compat._engine.set_lazy``): ops are recorded
+and run as one cached program per segment; there the dispatch rows time recording only (results
+nobody reads are never computed). ``--eager`` times op-by-op dispatch instead (``COMPAT_LAZY=0``),
+``--lazy`` forces lazy mode.
 
-    python benchmarks/overhead.py            # full sizes
-    python benchmarks/overhead.py --lazy     # compat in lazy mode
+    python benchmarks/overhead.py            # full sizes, the default (lazy) mode
+    python benchmarks/overhead.py --eager    # compat running each op as it is called
     python benchmarks/overhead.py --quick    # a smoke test (the test suite runs it)
 """
 
@@ -225,11 +226,14 @@ def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float, str
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="samples per timing")
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    parser.add_argument("--lazy", action="store_true", help="compat in lazy engine mode")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--lazy", action="store_true", help="compat in lazy engine mode")
+    mode.add_argument("--eager", action="store_true", help="compat running ops one by one")
     args = parser.parse_args(argv)
     from compat import _engine
 
-    previous = _engine.set_lazy(args.lazy)
+    lazy = _engine.is_lazy() if not (args.lazy or args.eager) else args.lazy
+    previous = _engine.set_lazy(lazy)
     try:
         return _report(args)
     finally:
@@ -241,9 +245,11 @@ def _report(args: argparse.Namespace) -> list[tuple[str, float, float, str]]:
     inner = 20 if args.quick else 200
     sizes = (32, 64, 64, 10) if args.quick else (256, 512, 512, 10)
     batch = 16 if args.quick else 128
-    rows = dispatch_rows(repeats, inner) + backward_rows(repeats, max(inner // 10, 2))
+    rows = dispatch_rows(repeats, inner) + backward_rows(repeats, max(inner // 10, 10))
     rows.append(step_row(sizes, batch, repeats, max(inner // 20, 2)))
-    mode = "lazy" if args.lazy else "eager"
+    from compat import _engine
+
+    mode = "lazy" if _engine.is_lazy() else "eager"
     print(f"compat {mode} vs torch {torch.__version__} eager (cpu), median of {repeats} samples")
     print(f"{'case':44s} {'compat us':>10s} {'torch us':>14s} {'ratio':>7s}  target")
     for label, ours, theirs, threads in rows:

@@ -11,8 +11,13 @@ The two libraries are sampled alternately, so load on the machine affects both a
 first step (compat: compilation of every op) is reported apart. Target (issue 7): at most 1.0x
 torch's time.
 
-    python benchmarks/transformer.py            # full sizes
-    python benchmarks/transformer.py --quick    # a smoke test
+compat's encoder layers run as one engine op each (the fused path of
+``compat.nn.modules.transformer``) in the engine's eager mode; in lazy mode (``COMPAT_LAZY``)
+they call their submodules one by one for now. The engine mode is printed.
+
+    python benchmarks/transformer.py                    # full sizes
+    COMPAT_LAZY=0 python benchmarks/transformer.py      # the eager engine
+    python benchmarks/transformer.py --quick            # a smoke test
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 import torch
 
 import compat
+from compat import _engine
 from compat.nn.modules.transformer import TransformerEncoder, TransformerEncoderLayer
 
 
@@ -105,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         f"TransformerEncoder {layers} layers, d_model {d_model}, {nhead} heads, ff {ff}, "
         f"seq {seq}, batch {batch}, train mode: forward + backward, median of {repeats}"
     )
-    print(f"compat first step (compiles every op): {first * 1e3:.0f} ms")
+    mode = "lazy" if _engine.is_lazy() else "eager"
+    print(f"compat engine: {mode}; first step (compiles every op): {first * 1e3:.0f} ms")
     print(f"{'compat ms':>10s} {'torch ms':>14s} {'ratio':>7s}  target")
     verdict = "ok" if ratio <= 1.0 else "MISSED"
     print(

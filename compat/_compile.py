@@ -31,7 +31,14 @@ random draws, gradient clipping, a ``GradScaler`` — into one ``jax.jit`` progr
   ``compat._dynamo.config.recompile_limit`` programs (8) one warning suggests fixed shapes.
 * **Lean calls.** The program takes only the inputs it reads (a ``.grad`` that ``zero_grad``
   drops, the counter of a generator nothing draws from are left out), positionally, and its
-  write-back is a flat list of storage writes and new tensors.
+  write-back is a flat list of storage writes and new tensors. Once a call leaves the state
+  in the form its program was compiled for (the steady state of a training loop), the next
+  call checks identities instead of signatures (:class:`_Fast`): two mutation counters
+  (``compat.nn.modules.module._mutations``, bumped by module attribute assignments,
+  registrations, ``load_state_dict`` and ``.to()``; each optimizer's own count, bumped by its
+  steps, ``add_param_group`` and ``load_state_dict``), the closure and globals,
+  the arguments' shapes, and that each state slot still holds the tensor, storage and array
+  the last write-back left there. Anything else takes the full path, which re-arms it.
 * **Outputs to backpropagate.** When the eager first call returns a tensor with a graph no
   backward ran through (``compat.compile(lambda x: model(x).sum())``), every call runs as one
   engine op (:func:`compat._engine.apply`) over the parameters and arguments, without
@@ -72,8 +79,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from compat import _engine, _grad_mode, _random, _views
-from compat._tensor import Tensor
+from compat._engine import _Pending
+from compat._tensor import Tensor, _Storage
 from compat.nn.modules.module import Module
+from compat.nn.modules.module import _mutations as _module_mutations
+from rustorch_fx._xla import _jit
 from rustorch_fx.errors import (
     ArgumentTypeError,
     InvalidArgumentError,
@@ -297,6 +307,8 @@ class _Roots:
         self.generator: list[Any] = [_random.default_generator]
         self.tensor: list[Tensor] = []
         self._seen: set[int] = {id(_random.default_generator)}
+        # The modules' options (:func:`_options`) as of a value of the module mutation counter.
+        self.options: tuple[int, list[Any]] = (-1, [])
 
     def ids(self) -> tuple[int, ...]:
         """The identity of every root, in order."""
@@ -430,7 +442,9 @@ def _collect(roots: _Roots) -> tuple[list[_Slot], list[Any]]:
     params: dict[int, tuple[str, Tensor]] = {}
     for mi, mod in enumerate(roots.module):
         for prefix, sub in mod.named_modules():
-            static.append((f"m{mi}.{prefix}", type(sub).__name__, sub.training))
+            static.append(
+                (f"m{mi}.{prefix}", type(sub).__name__, sub.training, _options(sub.__dict__))
+            )
             for reg in ("_parameters", "_buffers"):
                 table = sub.__dict__[reg]
                 for name, t in table.items():
@@ -469,21 +483,30 @@ def _collect(roots: _Roots) -> tuple[list[_Slot], list[Any]]:
 def _structure(roots: _Roots) -> tuple[Any, ...]:
     """A cheap fingerprint of what :func:`_collect` depends on (checked on every call).
 
-    Per submodule: the identity and size of its parameter and buffer tables (a replaced
-    submodule has new tables), its number of children and its mode; per optimizer: its groups
+    Per submodule: the identity of its parameter table and parameters (their ``.grad`` slots
+    hold the objects), the identity and size of its buffer table (a replaced submodule has new
+    tables), its number of children and its options (:func:`_options`); per optimizer: its groups
     (identity, size, options, and the zero-ness of traced hyperparameters) and the keys and
     non-tensor values of its state.
     """
     out: list[Any] = []
     append = out.append
+    dicts = []
     for mod in roots.module:
         stack = [mod]
         while stack:
             d = stack.pop().__dict__
+            dicts.append(d)
             params, buffers, children = d["_parameters"], d["_buffers"], d["_modules"]
-            append((id(params), len(params), id(buffers), len(buffers), len(children)))
-            append(d["training"])
+            # (the parameters' identities: their ``.grad`` slots hold the objects)
+            append((id(params), tuple(map(id, params.values())), id(buffers), len(buffers)))
+            append(len(children))
             stack.extend(c for c in children.values() if c is not None)
+    # Options change by attribute assignment only, which bumps the module mutation counter.
+    version = _module_mutations[0]
+    if roots.options[0] != version:
+        roots.options = (version, [_options(d) for d in dicts])
+    out.extend(roots.options[1])
     for opt in roots.optimizer:
         state = opt.state
         append((len(opt.param_groups), len(state)))
@@ -510,6 +533,19 @@ def _structure(roots: _Roots) -> tuple[Any, ...]:
     for sc in roots.scaler:
         append(sc._enabled)
     return tuple(out)
+
+
+_OPTION_TYPES = frozenset({bool, int, float, str, type(None)})
+
+
+def _options(attrs: dict[str, Any]) -> tuple[Any, ...]:
+    """A module's public scalar attributes (``training``, ``p``, ``eps``, ``negative_slope``).
+
+    The forward reads them as compile-time constants, so a change recompiles (torch's guards
+    on module attributes do the same).
+    """
+    types_ = _OPTION_TYPES
+    return tuple((k, v) for k, v in attrs.items() if type(v) in types_ and not k.startswith("_"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -834,6 +870,7 @@ class _Program:
         # The write-back as flat lists (see :meth:`_compile_writeback`).
         self.writes: list[tuple[int, int, int]] = []
         self.news: list[tuple[Callable[[Any], None], int, bool]] = []
+        self.news_names: list[str] = []  # the slot of each entry of ``news``
         self.nones: list[Callable[[Any], None]] = []
         self._compile_writeback()
 
@@ -846,6 +883,7 @@ class _Program:
                 self.nones.append(_setter(slot))
             else:
                 self.news.append((_setter(slot), *info))
+                self.news_names.append(slot.name)
 
     def split(self, flat: Any) -> tuple[Any, Any, Any, Any]:
         """The flat outputs of :attr:`jitted` as ``(outs, out_values, sched_args, words)``."""
@@ -936,6 +974,91 @@ def _fast_args(plan: _Plan, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return tuple(a for a in args if isinstance(a, Tensor))
 
 
+_MISS = object()  # what :meth:`_CompiledFunction._fast_call` returns when its guard fails
+_CELL = operator.attrgetter("cell_contents")
+_DATA_RG = operator.attrgetter("_data", "_requires_grad")
+_CALL = operator.call
+_RAW = operator.attrgetter("_v" if hasattr(_Storage, "_v") else "value")
+
+
+def _globals_getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A C-level reader of the named globals, as a tuple (KeyError when one is gone)."""
+    if not names:
+        return lambda glb: ()
+    if len(names) == 1:
+        (name,) = names
+        return lambda glb: (glb[name],)
+    return operator.itemgetter(*names)
+
+
+def _autocast_key(caster: Any) -> Any:
+    """What a program traced under an autocast region depends on: its device and dtype.
+
+    (Each ``with autocast():`` makes a new caster object: a step called inside a fresh region
+    every time reuses its program.)
+    """
+    if caster is None:
+        return None
+    device, dtype = getattr(caster, "device_type", None), getattr(caster, "dtype", None)
+    if device is None or dtype is None:
+        return ("caster", id(caster))
+    return (type(caster).__qualname__, device, str(dtype))
+
+
+def _simple(value: Any) -> bool:
+    """Whether ``value`` is built of Python scalars, strings, None and tuples/lists of them."""
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if isinstance(value, tuple | list):
+        return all(_simple(v) for v in value)
+    return False
+
+
+class _Fast:
+    """What the next call checks to run the last program again without the slow path.
+
+    Armed (by :meth:`_CompiledFunction._arm`) after a call whose program leaves the state in
+    the form it found it (the signature of the state after the write-back equals the one the
+    program was compiled for: a fixed point, the usual training step). The next call then
+    checks identities, not signatures: one integer per mutation counter (modules, optimizers),
+    the closure and globals, each argument's shape and dtype, that every state slot holds the
+    very tensor the write-back left there with the same storage and value, that donated
+    values have no other holder, and that optimizer groups and hyperparameters keep their
+    form. Any difference falls back to the full path (which re-arms).
+    """
+
+    __slots__ = (
+        "argspec",
+        "autocast",
+        "call",
+        "composed",
+        "data_rg",
+        "donated",
+        "enabled",
+        "getters",
+        "groups",
+        "guard",
+        "hyper_form",
+        "mod_mut",
+        "mod_version",
+        "nargs",
+        "news",
+        "objs",
+        "opts",
+        "plan",
+        "program",
+        "simple",
+        "stable_ids",
+        "state_dicts",
+        "state_lookups",
+        "storages",
+        "tensors",
+        "values",
+        "zero_places",
+        "zero_values",
+    )
+
+
 class _CompiledFunction:
     """A function compiled by :func:`compile` (see the module docstring)."""
 
@@ -964,6 +1087,9 @@ class _CompiledFunction:
         self._globals = glb
         self._closure = getattr(fn_code, "__closure__", None) or ()
         self._bound = getattr(fn, "__self__", None)
+        self._glob_get = _globals_getter(self._global_names)
+        # The steady state of the last program (see :class:`_Fast`), or None.
+        self._fast: _Fast | None = None
         functools.update_wrapper(self, fn)
         _LIVE.add(self)
 
@@ -979,6 +1105,7 @@ class _CompiledFunction:
         self._hyper_cache = (None, None, None)
         self._limit_warned = False
         self._engine_mode = False
+        self._fast = None
 
     def _guard(self) -> tuple[Any, ...]:
         """Ids of what discovery starts from: closure cells, named globals, bound object."""
@@ -997,6 +1124,293 @@ class _CompiledFunction:
             id(bound),
             tuple(map(id, attrs.values())) if isinstance(attrs, dict) else (),
         )
+
+    def _fast_guard(self) -> Any:
+        """:meth:`_guard` for the fast path (C-level reads; None when a cell or name is gone)."""
+        try:
+            cells = tuple(map(id, map(_CELL, self._closure)))
+            glb = tuple(map(id, self._glob_get(self._globals)))
+        except (ValueError, KeyError):
+            return None
+        bound = self._bound
+        if bound is None:
+            return cells, glb
+        attrs = getattr(bound, "__dict__", None)
+        return cells, glb, id(bound), tuple(map(id, attrs.values())) if attrs else ()
+
+    def _arm(self, plan: _Plan, program: _Program, key: Any, args: Any, kwargs: Any) -> None:
+        """After a call through the full path: arm :class:`_Fast` if the state is at a fixed point.
+
+        Only for positional tensor arguments, without a GradScaler and outside engine mode.
+        """
+        from compat.nn.modules import module as module_mod
+
+        self._fast = None
+        if (
+            kwargs
+            or self._engine_mode
+            or plan.scalers
+            or plan.positional is None
+            or any(k is not None for k in plan.positional)
+            or _TRACING[0]
+        ):
+            return
+        objs = [get() for get in plan.getters]
+        storages, desc = _storages(objs)
+        n_state = len(storages)
+        state_ids = set(map(id, storages))
+        arg_desc, argspec = [], []
+        for i, a in enumerate(args):
+            d = a._data
+            if type(d) is not _Storage or id(d) in state_ids:
+                return
+            v = d.value
+            arg_desc.append((v.shape, v.dtype, a._requires_grad, n_state + i))
+            argspec.append((v.shape, v.dtype, a._requires_grad))
+        if tuple(desc) + tuple(arg_desc) != key[3]:
+            return  # the write-back changed the state's form: the next call recompiles
+        index = {s.name: i for i, s in enumerate(plan.slots)}
+        tpos: dict[int, int] = {}
+        tensors = []
+        for i, o in enumerate(objs):
+            if isinstance(o, Tensor):
+                tpos[i] = len(tensors)
+                tensors.append(o)
+        news = []
+        for name in program.news_names:
+            i = index.get(name)
+            if i is None or i not in tpos:
+                return
+            news.append((i, tpos[i], desc[i][3]))
+        opts, groups, zero_places = [], [], []
+        for opt in plan.roots.optimizer:
+            state = opt.state
+            opts.append(
+                (
+                    opt,
+                    opt.__dict__.get("_mutation_count", 0),
+                    state,
+                    opt.param_groups,
+                    list(opt.param_groups),
+                    len(state),
+                    sum(map(len, state.values())),
+                )
+            )
+            traced = _traced_keys(opt)
+            for group in opt.param_groups:
+                static_of, traced_keys = _group_keys(tuple(group), traced)
+                static = static_of(group) if static_of is not None else None
+                if not _simple(static):
+                    return
+                groups.append((group, len(group), len(group["params"]), static_of, static))
+                for k in traced_keys:
+                    v = group[k]
+                    if v is None or (_is_number_like(v) and _hyper_zero(v)):
+                        zero_places.append((group, k))
+                    elif not _is_number_like(v):
+                        return
+        # The program's inputs straight from (state values, argument values, hyperparameter
+        # leaves, generator words): ``program.pick`` composed with ``program.order``.
+        n_storages = n_state + len(args)
+        n_flat = n_storages + len(self._hyper_leaves) + 2 * len(plan.roots.generator)
+        positions = program.pick(list(range(n_flat)))
+        order = program.order
+        composed = [order[p] if p < n_storages else p for p in positions]
+        f = _Fast()
+        f.plan = plan
+        f.program = program
+        # The jit itself (not rustorch_fx._xla's wrapper choosing between the tuned jit and
+        # a plain one by trace state: the fast path runs on concrete arrays only).
+        f.call = getattr(program.jitted, "_tuned", program.jitted)
+        # Optimizer-state slots read straight from their per-parameter dicts (C-level), which
+        # the call checks first are still the dicts ``optimizer.state`` holds.
+        getters = list(plan.getters)
+        dicts: dict[tuple[int, int], tuple[Any, Any]] = {}
+        for i, slot in enumerate(plan.slots):
+            if slot.kind != "state":
+                continue
+            opt, p = slot.container
+            st = opt.state.get(p)
+            if st is None:
+                return
+            dicts[(id(opt), id(p))] = (functools.partial(opt.state.get, p), st)
+            getters[i] = functools.partial(st.get, slot.key)
+        f.getters = getters
+        f.state_lookups = [look for look, _ in dicts.values()]
+        f.state_dicts = [st for _, st in dicts.values()]
+        f.objs = objs
+        f.tensors = tensors
+        f.data_rg = list(map(_DATA_RG, tensors))
+        # Arguments must not alias the state (the storages the write-back keeps).
+        f.stable_ids = set(map(id, storages)) - {id(storages[k]) for _, _, k in news}
+        f.storages = storages
+        f.values = list(map(_RAW, storages))
+        f.donated = [k for k in range(n_state) if program.donate[k]]
+        f.news = news
+        f.nargs = len(args)
+        f.argspec = argspec
+        f.opts = opts
+        f.groups = groups
+        f.zero_places = zero_places
+        f.zero_values = [group.get(k) for group, k in zero_places]
+        f.hyper_form = key[4]
+        # The usual step (writes, new .grad tensors, one returned tensor) is written back
+        # inline; anything else (cleared slots, hyperparameter writes, random draws, scheduler
+        # replays, other outputs) goes through :meth:`_finish`.
+        meta = program.meta
+        f.simple = (
+            not program.nones
+            and not meta.hyper_writes
+            and not any(meta.draws)
+            and not meta.sched_calls
+            and meta.out_single
+        )
+        state = _grad_mode._state
+        f.enabled = state.enabled
+        f.autocast = _autocast_key(state.autocast)
+        f.composed = operator.itemgetter(*composed) if len(composed) > 1 else _picker(composed)
+        f.guard = self._fast_guard()
+        f.mod_mut = module_mod._mutations
+        f.mod_version = f.mod_mut[0]
+        if f.guard is not None and all(type(v) is not _Pending for v in f.values):
+            self._fast = f
+
+    def _fast_call(self, f: _Fast, args: tuple[Any, ...]) -> Any:
+        """Run the armed program if nothing changed since the last call, else :data:`_MISS`."""
+        if (
+            f.mod_mut[0] != f.mod_version
+            or len(args) != f.nargs
+            or _TRACING[0]
+            or self._fast_guard() != f.guard
+        ):
+            return _MISS
+        arg_data = []
+        for a, (shape, dtype, rg) in zip(args, f.argspec, strict=True):
+            if not isinstance(a, Tensor):
+                return _MISS
+            d = a._data
+            if type(d) is not _Storage:
+                return _MISS
+            v = d.value
+            if (
+                v.shape != shape
+                or v.dtype != dtype
+                or a._requires_grad != rg
+                or isinstance(v, jax.core.Tracer)
+            ):
+                return _MISS
+            if id(d) in f.stable_ids:
+                return _MISS
+            arg_data.append(d)
+        if len(arg_data) > 1 and len(set(map(id, arg_data))) != len(arg_data):
+            return _MISS
+        is_ = operator.is_
+        for opt, count, state, groups, members, n_state, n_entries in f.opts:
+            if (
+                opt.__dict__.get("_mutation_count", 0) != count
+                or opt.state is not state
+                or opt.param_groups is not groups
+                or len(groups) != len(members)
+                or not all(map(is_, groups, members))
+                or len(state) != n_state
+                or sum(map(len, state.values())) != n_entries
+            ):
+                return _MISS
+        if not all(map(is_, map(_CALL, f.state_lookups), f.state_dicts)):
+            return _MISS
+        if not all(map(is_, map(_CALL, f.getters), f.objs)):
+            return _MISS
+        # (storages compare by identity: their class keeps object's __eq__)
+        tensors = f.tensors
+        if list(map(_DATA_RG, tensors)) != f.data_rg:
+            return _MISS
+        values = f.values
+        if not all(map(is_, map(_RAW, f.storages), values)):
+            return _MISS
+        refs = sys.getrefcount
+        for k in f.donated:
+            if refs(values[k]) > 3:  # the storage, ``values`` and the call's argument
+                return _MISS
+        for group, n, n_params, static_of, static in f.groups:
+            if len(group) != n or len(group["params"]) != n_params:
+                return _MISS
+            if static_of is not None and static_of(group) != static:
+                return _MISS
+        if f.zero_places and [g.get(k) for g, k in f.zero_places] != f.zero_values:
+            return _MISS
+        state = _grad_mode._state
+        if state.enabled is not f.enabled or (
+            state.autocast is not None and _autocast_key(state.autocast) != f.autocast
+        ):
+            return _MISS
+        if state.autocast is None and f.autocast is not None:
+            return _MISS
+        plan = f.plan
+        raw = [group[k] for group, k in plan.places]
+        if raw != self._hyper_cache[0]:
+            if not all(_is_number_like(v) and not _hyper_zero(v) for v in raw):
+                return _MISS
+            if self._hyper(raw)[1] != f.hyper_form:
+                return _MISS
+        roots = plan.roots
+        rng = _rng_inputs(roots)
+        source = values + [d.value for d in arg_data] if arg_data else list(values)
+        source += self._hyper_leaves
+        for pair in rng:
+            source += pair
+        program = f.program
+        flat = f.call(*f.composed(source))
+        del source
+        storages, data_rg, objs = f.storages, f.data_rg, f.objs
+        if f.simple:
+            targets = f.storages + arg_data if arg_data else storages
+            for k, j, delta in program.writes:
+                st = targets[k]
+                st.value = flat[j]
+                st.version += delta
+            wrap = Tensor._wrap
+            for (setter, j, requires_grad), (i, p, k) in zip(program.news, f.news, strict=True):
+                t = wrap(flat[j], requires_grad=requires_grad)
+                setter(t)
+                objs[i] = tensors[p] = t
+                d = storages[k] = t._data
+                data_rg[p] = (d, requires_grad)
+            f.values = list(map(_RAW, storages))
+            return wrap(flat[program.cuts[0]])
+        outputs = program.split(flat)
+        created: list[Tensor] = []
+        result = self._finish(
+            program,
+            f.storages + arg_data if arg_data else f.storages,
+            rng,
+            roots,
+            outputs,
+            created,
+        )
+        for (i, p, k), t in zip(f.news, created, strict=True):
+            objs[i] = tensors[p] = t
+            d = storages[k] = t._data
+            data_rg[p] = (d, t._requires_grad)
+        f.values = list(map(_RAW, storages))
+        return result
+
+    def _hyper(self, raw: list[Any]) -> tuple[Any, Any]:
+        """The hyperparameters as device arrays (cached while ``raw`` stays equal)."""
+        cache = self._hyper_cache
+        if cache[0] == raw:
+            return cache[1], cache[2]
+        values = [tuple(v) if type(v) is list else v for v in raw]
+        hyper = jax.device_put(
+            [
+                tuple(np.float64(x) for x in v) if isinstance(v, tuple) else np.float64(v)
+                for v in values
+            ]
+        )
+        hyper_form = tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper)
+        # (lists copied: a list edited in place must not compare equal next time)
+        self._hyper_cache = ([list(v) if type(v) is list else v for v in raw], hyper, hyper_form)
+        self._hyper_leaves = jax.tree_util.tree_leaves(hyper)
+        return hyper, hyper_form
 
     @staticmethod
     def _arg_ids(arg_tensors: list[Tensor]) -> set[int]:
@@ -1024,6 +1438,12 @@ class _CompiledFunction:
             self._warm = True
             self._engine_mode = _needs_backward(out)
             return out
+        if self._fast is not None:
+            if not kwargs:
+                out = self._fast_call(self._fast, args)
+                if out is not _MISS:
+                    return out
+            self._fast = None  # (it holds the state values: donation checks their holders)
         plan = self._plan
         # The fast path: positional arguments that are tensors or the very objects of the last
         # call, the same objects reached from the closure and globals, and the same state
@@ -1071,21 +1491,7 @@ class _CompiledFunction:
                 k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
             )
         # The same hyperparameter values as last call: reuse their device arrays.
-        raw = [group[k] for group, k in plan.places]
-        cache = self._hyper_cache
-        if cache[0] == raw:
-            hyper, hyper_form = cache[1], cache[2]
-        else:
-            raw = [tuple(v) if type(v) is list else v for v in raw]
-            hyper = jax.device_put(
-                [
-                    tuple(np.float64(x) for x in v) if isinstance(v, tuple) else np.float64(v)
-                    for v in raw
-                ]
-            )
-            hyper_form = tuple(len(h) if isinstance(h, tuple) else 0 for h in hyper)
-            self._hyper_cache = (raw, hyper, hyper_form)
-            self._hyper_leaves = jax.tree_util.tree_leaves(hyper)
+        hyper, hyper_form = self._hyper([group[k] for group, k in plan.places])
         rng = _rng_inputs(roots)
         state = _grad_mode._state
         key = (
@@ -1095,7 +1501,7 @@ class _CompiledFunction:
             tuple(desc),
             hyper_form,
             state.enabled,
-            id(state.autocast),
+            _autocast_key(state.autocast),
             donate,
         )
         program = self._programs.get(key)
@@ -1108,7 +1514,7 @@ class _CompiledFunction:
                 **{slot.name: d for slot, d in zip(slots, desc, strict=True)},
                 **{entry[0]: entry[1:] for entry in plan.static},
                 "grad mode": state.enabled,
-                "autocast": id(state.autocast),
+                "autocast": _autocast_key(state.autocast),
                 "donation": donate,
             }
             self._log_recompile(named)
@@ -1127,7 +1533,9 @@ class _CompiledFunction:
             del values
             first, program.first_outputs = program.first_outputs, None
             if not self._engine_mode:
-                return self._finish(program, storages, rng, roots, first)
+                result = self._finish(program, storages, rng, roots, first)
+                self._arm(plan, program, key, args, kwargs)
+                return result
             # (engine mode: the first outputs carry no grad_fn; nothing was donated, so the
             # engine op below recomputes them from the same inputs)
         if self._engine_mode:
@@ -1136,9 +1544,11 @@ class _CompiledFunction:
         flat += self._hyper_leaves
         for pair in rng:
             flat += pair
-        return self._finish(
+        result = self._finish(
             program, storages, rng, roots, program.split(program.jitted(*program.pick(flat)))
         )
+        self._arm(plan, program, key, args, kwargs)
+        return result
 
     def _engine_call(
         self,
@@ -1374,7 +1784,8 @@ class _CompiledFunction:
             return fun(*full)
 
         n_given = len(given)
-        jitted = jax.jit(
+        # (with the CPU compiler options of rustorch_fx._xla: convolutions use every thread)
+        jitted = _jit(
             flat_program, donate_argnums=tuple(j for j, i in enumerate(used_idx) if i < n_given)
         )
         flat_in = jax.tree_util.tree_leaves((given, kept, hyper, rng))
@@ -1500,7 +1911,9 @@ class _CompiledFunction:
         rng: list[Any],
         roots: _Roots,
         outputs: Any,
+        created: list[Tensor] | None = None,
     ) -> Any:
+        """Write ``outputs`` back into the state (``created`` collects the new tensors)."""
         meta = program.meta
         outs, out_values, sched_args, words = outputs
         wrap = Tensor._wrap
@@ -1510,8 +1923,14 @@ class _CompiledFunction:
             st = storages[k]
             st.value = outs[j]
             st.version += delta
-        for setter, j, requires_grad in program.news:
-            setter(wrap(outs[j], requires_grad=requires_grad))
+        if created is None:
+            for setter, j, requires_grad in program.news:
+                setter(wrap(outs[j], requires_grad=requires_grad))
+        else:
+            for setter, j, requires_grad in program.news:
+                t = wrap(outs[j], requires_grad=requires_grad)
+                setter(t)
+                created.append(t)
         for group, k, (kind, v) in meta.hyper_writes:
             group[k] = float(outs[v]) if kind == "out" else v
         if any(meta.draws):

@@ -14,27 +14,31 @@ Every differentiable operation on :class:`~compat.Tensor` goes through :func:`ap
 No ``jax.vjp`` is ever called eagerly per op: the vjp is traced once per op signature and then
 dispatched as a compiled program.
 
-Lazy mode (opt-in: ``COMPAT_LAZY=1`` in the environment, or :func:`set_lazy`) keeps those
-semantics and changes when work runs. :func:`apply` (and the backward's per-node vjps and
-gradient accumulation) *record* the op in the thread's :class:`_Segment` instead of running it;
-the outputs hold a :class:`_Pending` value whose shape and dtype come from a cached
-``jax.eval_shape`` per (op, input avals), so shape errors still raise at the op's line. A
-segment runs when:
+Lazy mode (the default; ``COMPAT_LAZY=0`` in the environment or :func:`set_lazy` turns it
+off) keeps those semantics and changes when work runs. :func:`apply` (and the backward's
+per-node vjps and gradient accumulation) *record* the op in the thread's :class:`_Segment`
+instead of running it; the outputs hold a :class:`_Pending` value whose shape and dtype come
+from a cached ``jax.eval_shape`` per (op, input avals), so shape errors still raise at the op's
+line. A segment runs when:
 
 * any value of it is read: ``_Storage.value`` (so ``Tensor._value``, ``item``, ``tolist``,
   ``numpy``, ``print``, ``bool``, ``__array__``, any direct JAX use), or :func:`flush`;
-* ``backward()`` ends (forward and backward thus run as one program);
+* ``backward()`` ends (forward and backward thus run as one program, with the updates made
+  with tensor ops since the last run, such as a manual SGD step);
 * it reaches ``_SEGMENT_LIMIT`` ops, or lazy mode is turned off.
 
-Only the values still referenced when it runs are computed (the rest is pruned). A segment is
-keyed by its structure (op keys, wiring, input avals, wanted outputs): the first time a key is
-seen it runs op by op with the per-op jitted functions (no new compile), from the second time
-as one cached ``jax.jit`` program, so scripts whose graph changes every step never compile per
-step. Ops that keep forward residuals (loops, convolutions), ops on JAX tracers, anomaly mode
-and threads other than the main one run eagerly. ``stats`` counts flushes, fused runs and
-compiles. The engine-facing API: :func:`set_lazy`, :func:`is_lazy`, :func:`flush`,
-``_raw_value(tensor)`` (an array or a pending value, never running anything) and
-``_Pending.get()``.
+Only the values still referenced when it runs are computed (the rest is pruned; a released
+node drops its saved values and storages, so a freed graph's intermediates are never written
+out). A segment is keyed by its structure (op keys, wiring, input avals, wanted outputs): the
+first time a key is seen it runs op by op with the per-op jitted functions (no new compile),
+from the second time as one cached ``jax.jit`` program, so scripts whose graph changes every
+step never compile per step. Ops that keep forward residuals (loops, convolutions) are recorded
+with them (the node's pullback holds pending residuals, and its application is recorded too).
+The first use of an op in grad mode (its residual policy is decided on concrete values), ops
+on JAX tracers, anomaly mode and threads other than the main one run eagerly. ``stats`` counts
+flushes, computed values, fused runs and compiles. The engine-facing API: :func:`set_lazy`,
+:func:`is_lazy`, :func:`flush`, ``_raw_value(tensor)`` (an array or a pending value, never
+running anything) and ``_Pending.get()``.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ import jax.numpy as jnp
 
 from compat import _grad_mode
 from rustorch_fx import _boundary
+from rustorch_fx._xla import _at_top_level, _jit, _uses_convolution
 from rustorch_fx.errors import AutogradError, RusTorchError
 
 if TYPE_CHECKING:
@@ -154,7 +159,8 @@ def _static_key(fn: Callable[..., Any], static: dict[str, Any]) -> Hashable:
 def _forward(fn: Callable[..., Any], static: dict[str, Any], key: Hashable) -> Callable[..., Any]:
     jitted = _FORWARD.lookup(key)
     if jitted is None:
-        jitted = jax.jit(functools.partial(fn, **static)) if static else jax.jit(fn)
+        f = functools.partial(fn, **static) if static else fn
+        jitted = _jit(f, tuned=_uses_convolution(fn))
         _FORWARD.store(key, jitted)
     return jitted
 
@@ -172,7 +178,7 @@ def _vjp(fn: Callable[..., Any], static: dict[str, Any], key: Hashable, diff: tu
             )
             return pullback(tuple(cotangents))
 
-        jitted = jax.jit(vjp)
+        jitted = _jit(vjp, tuned=_uses_convolution(fn))
         _VJP.store(vkey, jitted)
     return jitted
 
@@ -213,7 +219,7 @@ def _forward_vjp(
             )
             return out, pullback
 
-        jitted = jax.jit(forward)
+        jitted = _jit(forward, tuned=_uses_convolution(fn))
         _FORWARD_VJP.store(vkey, jitted)
     return jitted
 
@@ -243,11 +249,13 @@ def _has_primitive(jaxpr: Any, names: frozenset[str]) -> bool:
     return False
 
 
-def _pullback(key: Hashable) -> Callable[..., Any]:
+def _pullback(key: Hashable, fn: Callable[..., Any]) -> Callable[..., Any]:
     """The jitted ``(pullback, cotangents) -> input cotangents`` for one op signature."""
     jitted = _PULLBACK.lookup(key)
     if jitted is None:
-        jitted = jax.jit(lambda pullback, cotangents: pullback(cotangents))
+        jitted = _jit(
+            lambda pullback, cotangents: pullback(cotangents), tuned=_uses_convolution(fn)
+        )
         _PULLBACK.store(key, jitted)
     return jitted
 
@@ -361,6 +369,9 @@ class Node:
         """Free the saved values (the graph edges stay), as a backward without retain_graph."""
         self.released = True
         self.pullback = None
+        # The storages only serve version checks, which a released node never makes again;
+        # dropping them lets lazy mode skip computing (and returning) values nobody reads.
+        self.storages = (None,) * len(self.storages)
         for t in self.saved:
             if isinstance(t, Tensor) and t.grad_fn is not None:
                 t._data = _Freed
@@ -464,16 +475,20 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     pullback = None
     out = _NOT_LAZY
     try:
-        if (
-            _LAZY
-            and state.lazy_thread
-            and not state.anomaly
-            and (not diff or _KEEPS_RESIDUALS.get(key) is False)
-        ):
-            # (ops that keep forward residuals, and any op seen for the first time in grad
-            # mode, run eagerly)
-            raw = [_raw_value(a) if isinstance(a, Tensor) else a for a in args]
-            out = _record(_forward(fn, static, key), key, raw)
+        if _LAZY and state.lazy_thread and not state.anomaly and not _uses_convolution(fn):
+            # (any op seen for the first time in grad mode runs eagerly: whether it keeps
+            # forward residuals is decided once, on concrete values)
+            keeps = _KEEPS_RESIDUALS.get(key) if diff else False
+            if keeps is False:
+                raw = [_raw_value(a) if isinstance(a, Tensor) else a for a in args]
+                out = _record(_forward(fn, static, key), key, raw)
+            elif keeps:
+                # the forward and its residuals, pending (the node's pullback holds them)
+                raw = [_raw_value(a) if isinstance(a, Tensor) else a for a in args]
+                fwd = _forward_vjp(fn, static, key, diff)
+                both = _record(fwd, (_forward_vjp, key, diff), raw)
+                if both is not _NOT_LAZY:
+                    out, pullback = both
         if out is _NOT_LAZY:
             values = [a._data.value if isinstance(a, Tensor) else a for a in args]
             keeps = _KEEPS_RESIDUALS.get(key) if diff else False
@@ -548,11 +563,18 @@ def _needed(node: Node) -> tuple[bool, ...]:
     harmless in the first case and an error in the second, as in torch. Found once per op
     signature by tracing the vjp and following its outputs back to its inputs.
     """
-    values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
+    values = tuple(_raw_value(t) if isinstance(t, Tensor) else t for t in node.saved)
     avals = tuple((v.shape, v.dtype) if hasattr(v, "shape") else type(v) for v in values)
     key = (node.key, node.diff, avals)
     known = _NEEDED.lookup(key)
     if known is None:
+        # abstract stand-ins for pending values: nothing runs to find the dependencies
+        values = tuple(
+            jax.ShapeDtypeStruct(v.shape, v.dtype, weak_type=v.aval.weak_type)
+            if type(v) is _Pending
+            else v
+            for v in values
+        )
         vjp = _vjp(node.fn, node.static, node.key, node.diff)
         cts = tuple(jnp.zeros(shape, dtype) for shape, dtype in node.out_avals)
         closed = jax.make_jaxpr(vjp)(values, cts)
@@ -731,7 +753,10 @@ def run_backward(
             if deps[parent] == 0:
                 ready.append(parent)
     if _LAZY:
-        flush()  # forward and backward run as one program
+        # Forward and backward run as one program; the loop's last gradients are dropped
+        # first, so that only the values still referenced are computed.
+        g = cts = in_grads = buffers = buf = None
+        flush()
     return results
 
 
@@ -748,14 +773,40 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
         out = _record(op, (op, nargs), flat)
         if out is not _NOT_LAZY:
             return tuple(out)
+    if node.pullback is not None and _lazy_active() and not _uses_convolution(node.fn):
+        leaves, treedef = jax.tree_util.tree_flatten(node.pullback)
+        op = _pullback_flat(node.fn, node.key, node.diff, treedef, len(leaves))
+        flat = (*leaves, *(_raw_value(c) if isinstance(c, Tensor) else c for c in cts))
+        out = _record(op, op, flat)
+        if out is not _NOT_LAZY:
+            return tuple(out)
     cvals = tuple(c._value if isinstance(c, Tensor) else _concrete(c) for c in cts)
     if node.pullback is not None:
-        return _pullback((node.key, node.diff))(node.pullback, cvals)
+        pullback = jax.tree_util.tree_map(_concrete, node.pullback)
+        return _pullback((node.key, node.diff), node.fn)(pullback, cvals)
     values = tuple(t._value if isinstance(t, Tensor) else t for t in node.saved)
     return _vjp(node.fn, node.static, node.key, node.diff)(values, cvals)
 
 
 _VJP_FLAT = _Cache(4096)
+_PULLBACK_FLAT = _Cache(4096)
+
+
+def _pullback_flat(
+    fn: Callable[..., Any], key: Hashable, diff: tuple[int, ...], treedef: Any, n: int
+) -> Callable[..., Any]:
+    """The jitted ``(*residual leaves, *cotangents) -> input cotangents`` (lazy mode's record)."""
+    pkey = (key, diff, treedef)
+    jitted = _PULLBACK_FLAT.lookup(pkey)
+    if jitted is None:
+
+        def flat_pullback(*flat: Any) -> Any:
+            pullback = jax.tree_util.tree_unflatten(treedef, flat[:n])
+            return pullback(tuple(flat[n:]))
+
+        jitted = _jit(flat_pullback, tuned=_uses_convolution(fn))
+        _PULLBACK_FLAT.store(pkey, jitted)
+    return jitted
 
 
 def _vjp_flat(
@@ -770,7 +821,7 @@ def _vjp_flat(
         def flat_vjp(*flat: Any) -> tuple[Any, ...]:
             return vjp(tuple(flat[:nargs]), tuple(flat[nargs:]))
 
-        jitted = jax.jit(flat_vjp)
+        jitted = _jit(flat_vjp, tuned=_uses_convolution(fn))
         _VJP_FLAT.store(vkey, jitted)
     return jitted
 
@@ -839,22 +890,67 @@ def _anomaly_backward(node: Node, grads: Any) -> None:
 
 # -- lazy mode ---------------------------------------------------------------------------------
 
-_LAZY = os.environ.get("COMPAT_LAZY", "") not in ("", "0")
+
+def _lazy_from_env(value: str | None) -> bool:
+    """Lazy mode's setting at import from ``COMPAT_LAZY``: on unless it says off."""
+    return value is None or value.strip().lower() not in ("0", "false", "off", "no")
+
+
+_LAZY = _lazy_from_env(os.environ.get("COMPAT_LAZY"))
 # A segment with this many ops is run at once even if nothing reads its values.
 _SEGMENT_LIMIT = 1024
 # (op key, input avals) -> (output treedef, output avals)
 _SHAPES = _Cache(8192)
-# segment signature -> how many times it was run; segment signature -> fused program
-_SEEN = _Cache(4096)
-_FUSED = _Cache(256)
+# segment signature -> its _Seen record (runs, fused program); the records that hold a compiled
+# program, least recently run first (at most _FUSED_LIMIT of them keep their program)
+_SEEN: OrderedDict[_Key, _Seen] = OrderedDict()
+_FUSED: OrderedDict[_Key, _Seen] = OrderedDict()
+_SEEN_LIMIT = 4096
+_FUSED_LIMIT = 256
 _SCALARS = frozenset({int, float, bool, complex, type(None)})
 _ARRAY_TYPES: frozenset[type] = frozenset({type(jnp.zeros(()))})
+try:  # typed PRNG keys (dropout's key argument) are recorded like arrays
+    from jax._src.random.prng import PRNGKeyArray as _PRNGKeyArray
+
+    _ARRAY_TYPES = _ARRAY_TYPES | {_PRNGKeyArray}
+except ImportError:  # another jax: such ops run eagerly
+    pass
 _NOT_LAZY = object()
 
 #: Counters of lazy mode's work (reset with ``stats.clear()``): ``flushes`` (segments run),
-#: ``op_by_op`` (segments run op by op, first sightings), ``fused`` (segments run as one
-#: program), ``compiles`` (fused programs built).
+#: ``values`` (values they computed: only those still referenced), ``op_by_op`` (segments run
+#: op by op, first sightings), ``fused`` (segments run as one program), ``compiles`` (fused
+#: programs built).
 stats: collections.Counter[str] = collections.Counter()
+
+
+class _Key:
+    """A segment signature (a nested tuple) with its hash computed once."""
+
+    __slots__ = ("hash", "sig")
+
+    def __init__(self, sig: tuple[Any, ...]) -> None:
+        self.sig = sig
+        self.hash = hash(sig)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            type(other) is _Key and self.hash == other.hash and self.sig == other.sig
+        )
+
+
+class _Seen:
+    """What lazy mode knows of one segment signature: runs so far and its fused program."""
+
+    __slots__ = ("count", "key", "program")
+
+    def __init__(self, key: _Key) -> None:
+        self.key = key
+        self.count = 0
+        self.program: Callable[..., Any] | None = None
 
 
 class _Pending:
@@ -927,14 +1023,6 @@ class _Segment:
         self.ran = False
         self.error: BaseException | None = None
 
-    def external(self, value: Any, aval: Hashable) -> int:
-        j = self.ext_ids.get(id(value))
-        if j is None:
-            j = self.ext_ids[id(value)] = len(self.ext)
-            self.ext.append(value)
-            self.ext_avals.append(aval)
-        return ~j
-
     def flush(self) -> None:
         """Run the segment: op by op the first time its signature is seen, fused after."""
         if self.ran:
@@ -950,15 +1038,23 @@ class _Segment:
         ops, slot_map, ext, ext_avals, keys = self._prune([slot for slot, _ in live])
         self._clear()
         slots = tuple(slot_map[slot] for slot, _ in live)
-        sig = tuple((k, op[1]) for k, op in zip(keys, ops, strict=True))
-        key = (sig, tuple(ext_avals), slots)
-        seen = _SEEN.lookup(key) or 0
-        _SEEN.store(key, seen + 1)
+        key = _Key((tuple(zip(keys, [op[1] for op in ops], strict=True)), tuple(ext_avals), slots))
+        entry = _SEEN.get(key)
+        if entry is None:
+            entry = _SEEN[key] = _Seen(key)
+            if len(_SEEN) > _SEEN_LIMIT:
+                _SEEN.popitem(last=False)
+        else:
+            _SEEN.move_to_end(entry.key)  # the stored key: compared by identity
         stats["flushes"] += 1
+        stats["values"] += len(live)
         try:
             # Concrete even when a value is first read inside a JAX trace (jit, compile).
-            with jax.ensure_compile_time_eval():
-                results = self._run(key, seen, ops, slots, ext)
+            if _at_top_level():
+                results = self._run(entry, ops, slots, ext)
+            else:
+                with jax.ensure_compile_time_eval():
+                    results = self._run(entry, ops, slots, ext)
         except RusTorchError as exc:
             self.error = exc
             raise
@@ -971,17 +1067,24 @@ class _Segment:
 
     @staticmethod
     def _run(
-        key: Hashable, seen: int, ops: list[Any], slots: tuple[int, ...], ext: list[Any]
+        entry: _Seen, ops: list[Any], slots: tuple[int, ...], ext: list[Any]
     ) -> tuple[Any, ...]:
         """The values at ``slots``: op by op on a first sighting, else the fused program."""
-        if not seen:
+        entry.count += 1
+        if entry.count == 1:
             stats["op_by_op"] += 1
             return _run_ops(ops, slots, *ext)
-        program = _FUSED.lookup(key)
+        program = entry.program
         if program is None:
-            program = jax.jit(functools.partial(_run_ops, tuple(ops), slots))
-            _FUSED.store(key, program)
+            tuned = any(_uses_convolution(op[0]) for op in ops)
+            program = _jit(functools.partial(_run_ops, tuple(ops), slots), tuned=tuned)
+            entry.program = program
+            _FUSED[entry.key] = entry
+            if len(_FUSED) > _FUSED_LIMIT:
+                _FUSED.popitem(last=False)[1].program = None  # the least recently run
             stats["compiles"] += 1
+        else:
+            _FUSED.move_to_end(entry.key)
         stats["fused"] += 1
         return program(*ext)
 
@@ -1020,11 +1123,14 @@ class _Segment:
         """
         needed = set(wanted)
         keep = []
-        for j in range(len(self.ops) - 1, -1, -1):
-            fn, refs, base, n = self.ops[j]
-            if any(base + k in needed for k in range(n)):
+        all_ops = self.ops
+        for j in range(len(all_ops) - 1, -1, -1):
+            _, refs, base, n = all_ops[j]
+            if base in needed if n == 1 else any(base + k in needed for k in range(n)):
                 keep.append(j)
-                needed.update(r for r in refs if r >= 0)
+                for r in refs:
+                    if r >= 0:
+                        needed.add(r)
         keep.reverse()
         slot_map: dict[int, int] = {}
         ext_map: dict[int, int] = {}
@@ -1103,29 +1209,31 @@ def _record(fn: Callable[..., Any], opkey: Hashable, values: Sequence[Any]) -> A
     if seg is None:
         seg = state.segment = _Segment()
     avals = []
+    refs = []
+    ext_ids = seg.ext_ids
     for v in values:
         tv = type(v)
         if tv is _Pending:
-            if v.seg is not seg:
-                v = v.get()
-                tv = type(v)
-            else:
+            if v.seg is seg:
                 avals.append(v.aval)
+                refs.append(v.slot)
                 continue
+            v = v.get()
+            tv = type(v)
         if tv in _ARRAY_TYPES:
-            avals.append(v.aval)
+            aval = v.aval
         elif tv in _SCALARS:
-            avals.append(tv)
+            aval = tv
         else:
+            # (inputs registered before this one stay unused: pruning drops them)
             return _NOT_LAZY
-    refs = []
-    for v, aval in zip(values, avals, strict=True):
-        if type(v) is _Pending and v.seg is seg:
-            refs.append(v.slot)
-        else:
-            if type(v) is _Pending:
-                v = v.value
-            refs.append(seg.external(v, aval))
+        avals.append(aval)
+        j = ext_ids.get(id(v))
+        if j is None:
+            j = ext_ids[id(v)] = len(seg.ext)
+            seg.ext.append(v)
+            seg.ext_avals.append(aval)
+        refs.append(~j)
     refs_t = tuple(refs)
     treedef, out_avals, single = _out_avals(fn, (opkey, tuple(avals)), values)
     base = len(seg.outs)
@@ -1151,7 +1259,7 @@ def _lazy_active() -> bool:
 
 
 def set_lazy(enabled: bool) -> bool:
-    """Turn lazy mode on or off for the process (ops run now, or are batched into programs).
+    """Turn lazy mode (the default) on or off for the process: ops batched, or run one by one.
 
     In lazy mode :func:`apply` records ops instead of running them; their tensors hold pending
     values that run together, as one cached jitted program from the second time the same
@@ -1161,8 +1269,8 @@ def set_lazy(enabled: bool) -> bool:
     mode's. Turning it off runs what is pending.
 
     Args:
-        enabled: The new setting (the environment variable ``COMPAT_LAZY=1`` sets it at
-            import).
+        enabled: The new setting (at import it is on unless the environment variable
+            ``COMPAT_LAZY`` is ``0``, ``false``, ``off`` or ``no``).
 
     Returns:
         The previous setting.

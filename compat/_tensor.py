@@ -375,7 +375,8 @@ class Tensor:
     def data(self, other: Tensor) -> None:
         if not isinstance(other, Tensor):
             raise ArgumentTypeError(f"data: expected a Tensor, got {type(other).__name__}")
-        self._data.value = other._value
+        # a plain storage takes a pending value as it is (lazy mode); a view's write scatters now
+        self._data.value = _raw_value(other) if type(self._data) is _Storage else other._value
         self._data.version += 1
 
     # -- in-place machinery ------------------------------------------------------------------

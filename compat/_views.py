@@ -130,7 +130,13 @@ class _ViewStorage:
         if self._cver != root.version:
             self._cache = _gather_flat(root.value, self.idx)
             self._cver = root.version
+        elif type(self._cache) is _engine._Pending:
+            self._cache = self._cache.get()
         return self._cache
+
+    def raw(self) -> Any:
+        """The view's value without running pending ops (an array or a pending value)."""
+        return self._cache if self._cver == self.root.version else self.value
 
     @value.setter
     def value(self, new: jax.Array) -> None:
@@ -195,7 +201,7 @@ def make_views(base: Any, out: Any, fn: Any, static: dict[str, Any], rest: tuple
         src, base_shape = base._data.src, base._data.base_shape
     else:
         root_base, chain = base, ()
-        src, base_shape = base._data, tuple(base._value.shape)
+        src, base_shape = base._data, base.shape
     if isinstance(out, _engine.Tensor):
         _attach(out, root_base, src, base_shape, (*chain, (fn, static, key, rest, None)), False)
         return out
@@ -205,7 +211,7 @@ def make_views(base: Any, out: Any, fn: Any, static: dict[str, Any], rest: tuple
 
 
 def _attach(t: Any, base: Any, src: Any, shape: tuple, chain: tuple, multi: bool) -> None:
-    t._data = _ViewStorage(src, shape, chain, t._data.value)
+    t._data = _ViewStorage(src, shape, chain, _engine._raw_value(t))
     t._view = (base, multi)
     key = id(base)
     views = _VIEWS.get(key)

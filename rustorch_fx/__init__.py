@@ -9,6 +9,7 @@ error hierarchy (:mod:`rustorch_fx.errors`), layers (:mod:`rustorch_fx.nn`), los
 """
 
 from rustorch_fx import autodiff, data, errors, export, losses, nn, ops, optim, serialization
+from rustorch_fx._xla import xla_cpu_compiler_options
 from rustorch_fx.autodiff import (
     GradcheckReport,
     checkpoint,
@@ -93,4 +94,5 @@ __all__ = [
     "vjp",
     "save",
     "load",
+    "xla_cpu_compiler_options",
 ]

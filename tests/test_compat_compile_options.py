@@ -122,15 +122,19 @@ def test_disabled_function_is_a_graph_break_and_runs_eagerly():
     loose = compat.compile(step)
     flushes = _engine.stats["flushes"]
     breaks = []
-    for _ in range(3):
-        eager_step()
-        with warnings.catch_warnings(record=True) as record:
-            warnings.simplefilter("always")
-            loose()
-        breaks.extend(str(w.message) for w in record if "graph break" in str(w.message))
+    previous = _engine.set_lazy(False)  # the caller runs eagerly; compile must restore that
+    try:
+        for _ in range(3):
+            eager_step()
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                loose()
+            breaks.extend(str(w.message) for w in record if "graph break" in str(w.message))
+            assert not _engine.is_lazy()  # restored after each call
+    finally:
+        _engine.set_lazy(previous)
     assert len(breaks) == 1 and "`log(loss)`" in breaks[0] and "lazy mode" in breaks[0]
     assert _engine.stats["flushes"] > flushes  # the pieces ran as lazy segments
-    assert not _engine.is_lazy()  # restored after each call
     for a, b in zip(m_eager.parameters(), m.parameters(), strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
     assert len(seen) == 8

@@ -275,3 +275,40 @@ def test_custom_collate_runs_as_given_and_names_exported():
         "get_worker_info",
     ]:
         assert name in module.__all__ and hasattr(tud, name)
+
+
+def test_batches_are_placed_exactly_like_device_put(monkeypatch, tmp_path):
+    import jax
+
+    from compat.utils.data import _collate
+    from rustorch_fx.data import _shm
+
+    aligned = _shm.empty((2, 3, 4), np.float32)  # what collate makes
+    aligned[...] = np.arange(24).reshape(2, 3, 4)
+    mapped = np.memmap(tmp_path / "m.bin", np.float32, "w+", shape=(3,))  # an ndarray subclass
+    mapped[:] = [1, 2, 3]
+    arrays = [
+        aligned,
+        np.arange(5, dtype=np.int64),
+        np.array([True, False]),
+        np.arange(12.0).reshape(3, 4).T,  # not contiguous
+        mapped,
+    ]
+    ref = jax.device_put(arrays)
+    for placed in (_collate._place(arrays), _collate._place(arrays)):  # fresh, then cached
+        for got, want, src in zip(placed, ref, arrays, strict=True):
+            assert isinstance(got, jax.Array) and got.dtype == want.dtype == src.dtype
+            assert got.sharding == want.sharding and got.committed == want.committed
+            np.testing.assert_array_equal(np.asarray(got), src)
+    assert placed[0].unsafe_buffer_pointer() == aligned.ctypes.data  # zero-copy on CPU
+    del placed, ref, mapped
+    with pytest.raises(ArgumentTypeError, match="cannot make a compat tensor of a numpy float128"):
+        cud.default_collate([np.zeros(2, np.longdouble)])
+    assert _collate._direct_failures == 0  # a bad input is not a failure of the direct path
+    monkeypatch.setattr(_collate, "_placements", {None: ("stale", "device")})
+    assert _collate._place([np.ones(2)])[0].tolist() == [1.0, 1.0]  # recovers, caches cleared
+    assert _collate._placements == {} and _collate._direct_failures == 1
+    monkeypatch.setattr(_collate, "_direct_failures", 0)
+    monkeypatch.setattr(_collate, "_direct_put", False)  # JAX internals unavailable
+    batch = cud.default_collate([(np.ones(2, np.float32), 1), (np.zeros(2, np.float32), 2)])
+    assert batch[0].dtype == compat.float32 and batch[1].tolist() == [1, 2]

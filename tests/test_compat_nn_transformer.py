@@ -15,10 +15,12 @@ from conftest import assert_close, randn
 
 import compat
 import compat.nn.functional as F
+from compat import _engine
 from compat.nn.functional._attention import (
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
+from compat.nn.modules import transformer as transformer_module
 from compat.nn.modules.attention import MultiheadAttention, NonDynamicallyQuantizableLinear
 from compat.nn.modules.transformer import (
     LearnedPositionalEncoding,
@@ -344,6 +346,146 @@ def test_encoder_layer_and_encoder_match_torch(opts, masks, rng):
         return m(src, **kw)
 
     _compare(ours, theirs, [x], call, rng)
+
+
+_FUSED = ("EncoderLayerOpBackward0",)
+
+
+def _unfused(layer):
+    """Force the per-module path: any hook on a submodule does."""
+    calls = []
+    layer.linear1.register_forward_hook(lambda m, i, o: calls.append(1))
+    return calls
+
+
+def test_encoder_layer_unfused_path_matches_torch(rng):
+    torch.manual_seed(4)
+    opts = {"norm_first": True, "batch_first": True, "activation": "gelu"}
+    theirs = torch.nn.TransformerEncoderLayer(D, NH, FF, **opts).eval()
+    ours = TransformerEncoderLayer(D, NH, FF, **opts).eval()
+    _load(ours, theirs)
+    calls = _unfused(ours)
+    kpm = np.zeros((N, L), bool)
+    kpm[0, -1] = True
+
+    def call(m, src):
+        lib = torch if isinstance(m, torch.nn.Module) else compat
+        out = m(src, src_key_padding_mask=lib.tensor(kpm))
+        if m is ours:
+            assert out.grad_fn.name() not in _FUSED
+        return out
+
+    _compare(ours, theirs, [randn(rng, N, L, D)], call, rng)
+    assert calls == [1]
+
+
+def test_encoder_layer_fused_path_is_one_op_and_falls_back(rng):
+    layer = TransformerEncoderLayer(D, NH, FF)
+    x = compat.tensor(randn(rng, L, N, D), requires_grad=True)
+    assert layer(x).grad_fn.name() in _FUSED
+    assert layer.eval()(x).grad_fn.name() in _FUSED
+    silu = TransformerEncoderLayer(D, NH, FF, activation=F.silu)
+    assert silu(x).grad_fn.name() not in _FUSED
+    _unfused(layer)
+    assert layer(x).grad_fn.name() not in _FUSED
+    # forward-mode differentiation traces the layer: the per-module path runs
+    plain = TransformerEncoderLayer(D, NH, FF).eval()
+    t = randn(rng, L, N, D)
+    out, tangent = compat.func.jvp(plain, (x.detach(),), (compat.tensor(t),))
+    ref = TransformerEncoderLayer(D, NH, FF).eval()
+    ref.load_state_dict(plain.state_dict())
+    _unfused(ref)
+    eps = 1e-3
+    hi = ref(compat.tensor(_np(x) + eps * t))
+    lo = ref(compat.tensor(_np(x) - eps * t))
+    assert_close(_np(tangent), (_np(hi) - _np(lo)) / (2 * eps), atol=2e-2, rtol=1e-2)
+    assert_close(_np(out), _np(ref(x)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "opts", [{}, {"norm_first": True, "batch_first": True, "activation": "gelu"}], ids=str
+)
+def test_encoder_layer_fused_draws_the_masks_of_the_submodules(opts, rng, monkeypatch):
+    """With threefry masks the fused path equals the per-module path in train mode."""
+    monkeypatch.setattr(transformer_module, "_FUSED_DROPOUT_IMPL", "threefry")
+    fused = TransformerEncoderLayer(D, NH, FF, dropout=0.3, **opts)
+    unfused = TransformerEncoderLayer(D, NH, FF, dropout=0.3, **opts)
+    unfused.load_state_dict(fused.state_dict())
+    _unfused(unfused)
+    x = randn(rng, N, L, D) if opts else randn(rng, L, N, D)
+    cot = compat.tensor(randn(rng, *x.shape))
+    results = []
+    for layer in (fused, unfused):
+        compat.manual_seed(11)
+        src = compat.tensor(x, requires_grad=True)
+        out = layer(src)
+        (out * cot).sum().backward()
+        after = compat.rand(3)  # the generator moved on by as many draws
+        grads = [_np(p.grad) for p in layer.parameters()]
+        results.append((_np(out), _np(src.grad), _np(after), grads, out.grad_fn.name()))
+    (o1, g1, r1, p1, n1), (o2, g2, r2, p2, n2) = results
+    assert n1 in _FUSED and n2 not in _FUSED
+    assert_close(o1, o2, atol=1e-6)
+    assert_close(g1, g2, atol=1e-5)
+    np.testing.assert_array_equal(r1, r2)
+    for a, b in zip(p1, p2, strict=True):
+        assert_close(a, b, atol=1e-5)
+
+
+def test_encoder_layer_in_lazy_mode_matches_eager(rng):
+    layer = TransformerEncoderLayer(D, NH, FF).eval()
+    x = randn(rng, L, N, D)
+    ref = []
+    for lazy in (False, True):
+        previous = _engine.set_lazy(lazy)
+        try:
+            for _ in range(3):  # the lazy engine records, then runs op by op, then compiles
+                layer.zero_grad()
+                src = compat.tensor(x, requires_grad=True)
+                out = layer(src)
+                assert out.grad_fn.name() in _FUSED  # the one-op path, lazy or not
+                # (lazy: the op's residual pytree is recorded; three steps run it op by op,
+                # then fused, which once shifted the segment's slots)
+                (out**2).mean().backward()
+                got = (_np(src.grad), _np(layer.linear1.weight.grad))
+                ref = ref or [got]
+                assert_close(got[0], ref[0][0], atol=1e-6)
+                assert_close(got[1], ref[0][1], atol=1e-6)
+        finally:
+            _engine.set_lazy(previous)
+
+
+def test_encoder_layer_fused_dropout_and_double_backward(rng):
+    compat.manual_seed(0)
+    x = compat.tensor(randn(rng, L, N, D))
+    # only dropout2 (p = 0.5) acts on the output of a pre-norm layer with zero weights
+    zero = TransformerEncoderLayer(D, NH, FF, dropout=0.5, norm_first=True)
+    with compat.no_grad():
+        zero.linear2.bias.fill_(1.0)
+        zero.linear2.weight.zero_()
+        zero.self_attn.out_proj.weight.zero_()
+    y = _np(zero(compat.zeros(50, 4, D)))
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    assert 0.45 < float((y == 0).mean()) < 0.55
+    # second derivatives through the fused op equal torch's
+    torch.manual_seed(2)
+    theirs = torch.nn.TransformerEncoderLayer(D, NH, FF).eval()
+    fused = TransformerEncoderLayer(D, NH, FF).eval()
+    _load(fused, theirs)
+    cot = randn(rng, L, N, D)
+    src = compat.tensor(_np(x), requires_grad=True)
+    out = fused(src)
+    assert out.grad_fn.name() in _FUSED
+    (g,) = compat.autograd.grad((out * compat.tensor(cot)).sum(), src, create_graph=True)
+    (gg,) = compat.autograd.grad((g * g).sum(), src)
+    tsrc = torch.tensor(_np(x), requires_grad=True)
+    # torch's CPU flash attention has no double backward: its math kernel does
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        tout = theirs(tsrc)
+    (tg,) = torch.autograd.grad((tout * torch.tensor(cot)).sum(), tsrc, create_graph=True)
+    (tgg,) = torch.autograd.grad((tg * tg).sum(), tsrc)
+    assert_close(_np(g), tg.detach(), atol=1e-5)
+    assert_close(_np(gg), tgg, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize("opts", _layer_opts(), ids=str)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import collections
 import glob
+import inspect
 import multiprocessing
 import os
 import signal
 import time
+import warnings
 
 import jax
 import numpy as np
@@ -78,6 +80,27 @@ class Slow(Images):
         return super().__getitem__(i)
 
 
+class SlowFirst(Images):
+    """Sample 0 takes a while to load; the others are immediate."""
+
+    def __getitem__(self, i: int):
+        if i == 0:
+            time.sleep(0.6)
+        return super().__getitem__(i)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, code: int, detail: str) -> None:  # pickle cannot rebuild it
+        super().__init__(f"code {code}: {detail}")
+
+
+class RaisesUnpicklable(Images):
+    def __getitem__(self, i: int):
+        if i == 2:
+            raise _Unpicklable(7, "unreadable header")
+        return super().__getitem__(i)
+
+
 class WhoAmI(Images):
     def __getitem__(self, i: int):
         info = rd.get_worker_info()
@@ -124,15 +147,31 @@ def _children() -> list[multiprocessing.Process]:
     return multiprocessing.active_children()
 
 
+def _orphan_segments() -> list[str]:
+    """Shared-memory segments whose creating process is gone (a leak: nobody removes them).
+
+    Segments of live processes belong to running loaders (possibly another test process's).
+    """
+    out = []
+    for path in glob.glob("/dev/shm/rtfx_data_*"):
+        pid = int(os.path.basename(path).split("_")[2])
+        if not os.path.exists(f"/proc/{pid}"):
+            out.append(path)
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_workers():
     before = {p.pid for p in _children()}
     yield
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and {p.pid for p in _children()} - before:
+    deadline = time.monotonic() + 5  # a segment of a worker killed in another test process
+    while time.monotonic() < deadline and (  # lives until that process removes it
+        {p.pid for p in _children()} - before or _orphan_segments()
+    ):
         time.sleep(0.05)
     leaked = {p.pid for p in _children()} - before
     assert not leaked, f"worker processes left behind: {leaked}"
+    assert not _orphan_segments(), "shared-memory segments left behind"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -495,6 +534,40 @@ def test_iterable_dataset_option_errors_match_torch(kwargs):
     assert str(ours.value).split(", but got")[0] == str(theirs.value).split(", but got")[0]
 
 
+_TORCH_NAMES = [
+    "DataLoader",
+    "RandomSampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+    "DistributedSampler",
+    "TensorDataset",
+    "ConcatDataset",
+    "ChainDataset",
+    "Subset",
+    "StackDataset",
+    "random_split",
+]
+
+
+@pytest.mark.parametrize("name", _TORCH_NAMES)
+def test_signatures_match_torch(name):
+    import compat.utils.data as cud
+
+    theirs = list(inspect.signature(getattr(tud, name)).parameters.values())
+    for module in (rd, cud):
+        ours = list(inspect.signature(getattr(module, name)).parameters.values())
+        assert [(p.name, p.kind) for p in ours[: len(theirs)]] == [
+            (p.name, p.kind) for p in theirs
+        ], f"{module.__name__}.{name}"
+        for a, b in zip(ours, theirs):  # defaults, except generators (numpy's / compat's)
+            if "generator" not in a.name:
+                assert a.default == b.default, (name, a.name)
+        extra = ours[len(theirs) :]  # DataLoader's on_error: keyword-only, defaulted
+        assert all(p.kind is p.KEYWORD_ONLY and p.default is not p.empty for p in extra)
+
+
 def test_frozen_attributes_and_on_error_value():
     loader = rd.DataLoader(rd.TensorDataset(np.arange(4)))
     with pytest.raises(
@@ -569,6 +642,33 @@ def test_in_order_false_prefetch_and_worker_init():
         assert draw == np.random.RandomState(1000 + wid).randint(1 << 30)
 
 
+def test_in_order_false_yields_batches_as_they_arrive():
+    kw = {"batch_size": 1, "num_workers": 2, "prefetch_factor": 2}
+    first = [int(y[0]) for _, y in rd.DataLoader(SlowFirst(6), in_order=False, **kw)]
+    assert first[0] != 0 and sorted(first) == list(range(6))  # batch 0 came in late
+    it = iter(rd.DataLoader(Images(40), batch_size=2, num_workers=2, prefetch_factor=3))
+    assert it._send_idx == 6  # prefetch_factor batches handed to each worker up front
+    next(it)
+    assert it._send_idx == 7 and max(it._outstanding) <= 3
+    del it
+
+
+def test_workers_start_without_jax_fork_warning():
+    jax.devices()  # JAX's backend is up: from now on it warns on every os.fork()
+    ctx = multiprocessing.get_context("fork")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain = ctx.Process(target=int)
+        plain.start()
+        plain.join()
+        control = [w for w in caught if "os.fork() was called" in str(w.message)]
+        caught.clear()
+        loader = rd.DataLoader(Images(8), batch_size=2, num_workers=2)
+        assert [y.tolist() for _, y in loader] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert control, "JAX's at-fork warning is not active; the check below proves nothing"
+    assert not [w for w in caught if "fork" in str(w.message)], [str(w.message) for w in caught]
+
+
 def test_worker_seeds_and_persistent_workers():
     loader = rd.DataLoader(
         WhoAmI(4), batch_size=None, num_workers=2, persistent_workers=True, generator=0
@@ -618,6 +718,32 @@ def test_exception_becomes_data_error_with_index_worker_and_traceback(num_worker
         assert err.worker_id in (0, 1) and f"worker {err.worker_id} failed" in str(err)
     else:
         assert err.worker_id is None and "the main process failed" in str(err)
+
+
+def test_unpicklable_worker_exception_keeps_type_message_and_traceback():
+    loader = rd.DataLoader(RaisesUnpicklable(6), batch_size=None, num_workers=2)
+    with pytest.raises(
+        DataError, match=r"failed to load sample 2: _Unpicklable: code 7: unreadable header"
+    ) as info:
+        list(loader)
+    assert "in __getitem__" in info.value.original_traceback
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert "_Unpicklable: code 7" in str(info.value.__cause__)
+
+
+def test_unpicklable_dataset_with_spawn_raises_data_error():
+    loader = rd.DataLoader(
+        Images(4),
+        batch_size=2,
+        num_workers=2,
+        multiprocessing_context="spawn",
+        collate_fn=lambda b: b,
+    )
+    with pytest.raises(
+        DataError, match=r"cannot start worker 0 with the 'spawn' start method: .*lambda.*pickled"
+    ) as info:
+        list(loader)
+    assert info.value.worker_id == 0 and info.value.__cause__ is not None
 
 
 def test_exception_in_batch_names_the_failing_sample():
@@ -678,7 +804,14 @@ def test_breaking_out_leaves_no_workers_or_segments():
         assert not glob.glob(f"/dev/shm/rtfx_data_{pid}_*")
     for _ in loader:
         break
-    # the autouse fixture checks that no worker process is left
+
+    def train_step_fails():
+        for _ in loader:
+            1 / 0  # an error in the loop body drops the iterator, which stops its workers
+
+    with pytest.raises(ZeroDivisionError):
+        train_step_fails()
+    # the autouse fixture checks that no worker process and no segment is left
 
 
 def test_spawn_context():

@@ -174,14 +174,26 @@ def test_automatic_choice(monkeypatch):
     assert chosen == (["blockwise"] if jax.default_backend() != "gpu" else chosen)
 
 
-@pytest.mark.parametrize(("impl", "block"), [("math", 512), ("blockwise", 8)], ids=["math", "bw"])
-def test_sdpa_dropout_is_statistical_and_reproducible(impl, block):
+@pytest.mark.parametrize(
+    ("impl", "block", "rng_impl"),
+    [("math", 512, "threefry"), ("blockwise", 8, "threefry"), ("math", 512, "rbg"),
+     ("blockwise", 8, "rbg")],
+    ids=["math", "bw", "math-rbg", "bw-rbg"],
+)  # fmt: skip
+def test_sdpa_dropout_is_statistical_and_reproducible(impl, block, rng_impl):
     q = jnp.zeros((1, 1, 64, 4))
     v = jnp.ones((1, 1, 64, 4))
     key = jax.random.key(0)
     run = jax.jit(
         lambda q, v, key: scaled_dot_product_attention(
-            q, q, v, dropout_p=0.25, dropout_key=key, implementation=impl, block_size=block
+            q,
+            q,
+            v,
+            dropout_p=0.25,
+            dropout_key=key,
+            implementation=impl,
+            block_size=block,
+            dropout_impl=rng_impl,
         )
     )
     out = run(q, v, key)
@@ -192,6 +204,23 @@ def test_sdpa_dropout_is_statistical_and_reproducible(impl, block):
     assert not np.array_equal(out, run(q, v, jax.random.key(1)))
     g = jax.grad(lambda v: run(q, v, key).sum())(v)
     assert abs(float(g.mean()) - 1.0) < 0.05  # the gradient is the same dropped weights
+
+
+def test_rbg_keep_mask_rate_keys_and_errors():
+    keep = jax.jit(_attention._rbg_keep, static_argnums=(1, 2))
+    for key in (jax.random.key(3), jax.random.PRNGKey(3), jax.random.key(3, impl="rbg")):
+        m = keep(key, 0.3, (100_000,))
+        assert m.dtype == jnp.bool_
+        assert abs(float(m.mean()) - 0.7) < 0.01
+        np.testing.assert_array_equal(m, keep(key, 0.3, (100_000,)))
+    assert not np.array_equal(
+        keep(jax.random.key(4), 0.3, (64,)), keep(jax.random.key(5), 0.3, (64,))
+    )
+    assert not bool(keep(jax.random.key(0), 1.0, (64,)).any())
+    assert bool(keep(jax.random.key(0), 0.0, (64,)).all())
+    q = jnp.ones((2, 3, 4))
+    with pytest.raises(InvalidArgumentError, match="dropout_impl must be 'threefry' or 'rbg'"):
+        scaled_dot_product_attention(q, q, q, dropout_impl="philox")
 
 
 def test_sdpa_half_precision_keeps_dtype(rng):
@@ -575,3 +604,40 @@ def test_transformer_encoder_layer_function_matches_torch(opts, rng):
         _attention.transformer_encoder_layer(x, *params, num_heads=2, activation="tanh")
     with pytest.raises(InvalidArgumentError, match="needs a PRNG key"):
         _attention.transformer_encoder_layer(x, *params, num_heads=2, dropout=(0.1, 0, 0, 0))
+    with pytest.raises(InvalidArgumentError, match="must hold 4 keys"):
+        _attention.transformer_encoder_layer(
+            x, *params, num_heads=2, dropout=(0.1, 0, 0, 0), dropout_key=[jax.random.key(0)]
+        )
+    with pytest.raises(InvalidArgumentError, match="of dropout1 needs a PRNG key, got None"):
+        _attention.transformer_encoder_layer(
+            x, *params, num_heads=2, dropout=(0, 0, 0.1, 0), dropout_key=[None] * 4
+        )
+    with pytest.raises(InvalidArgumentError, match="must hold 4 probabilities"):
+        _attention.transformer_encoder_layer(x, *params, num_heads=2, dropout=(0.1, 0.1))
+    with pytest.raises(InvalidArgumentError, match="dropout_impl must be"):
+        _attention.transformer_encoder_layer(x, *params, num_heads=2, dropout_impl="x")
+
+
+def test_transformer_encoder_layer_function_keys_and_rbg_dropout(rng):
+    """Four keys are used one per dropout; "rbg" masks keep the dropout's values."""
+    e, f = 4, 8
+    params = [jnp.zeros((3 * e, e)), None, jnp.zeros((e, e)), None, jnp.zeros((f, e)), None,
+              jnp.zeros((e, f)), jnp.ones(e), jnp.ones(e), None, jnp.ones(e), None]  # fmt: skip
+    x = jnp.zeros((50, 20, e))
+    keys = list(jax.random.split(jax.random.key(0), 4))
+    static = {"num_heads": 2, "norm_first": True, "dropout": (0.0, 0.0, 0.0, 0.5)}
+    run = jax.jit(
+        lambda x, keys, impl: _attention.transformer_encoder_layer(
+            x, *params, dropout_key=keys, dropout_impl=impl, **static
+        ),
+        static_argnums=2,
+    )
+    for impl in ("threefry", "rbg"):
+        y = run(x, keys, impl)
+        # pre-norm, zero weights: the output is dropout2(linear2 bias = 1)
+        assert set(np.unique(np.asarray(y))) <= {0.0, 2.0}
+        assert 0.45 < float((y == 0).mean()) < 0.55
+    ref = _attention._dropout(jnp.ones(x.shape), 0.5, True, key=keys[3])
+    np.testing.assert_array_equal(run(x, keys, "threefry"), ref)
+    other = [keys[0], keys[1], keys[2], jax.random.key(9)]
+    assert not np.array_equal(run(x, keys, "rbg"), run(x, other, "rbg"))

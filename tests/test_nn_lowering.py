@@ -1,5 +1,7 @@
 """The CPU lowerings with custom JVPs: small-channel conv2d, training batch norm, max pooling.
 
+Also the per-jit XLA:CPU compiler options of :mod:`rustorch_fx._xla`.
+
 Each path is checked against torch (values and gradients) and against a plain-autodiff
 reference written with ``lax.conv_general_dilated`` / the textbook formulas, for forward-mode
 (``jax.jvp``) and second-order derivatives, which the custom rules must keep.
@@ -16,7 +18,9 @@ import torch.nn.functional as TF
 from conftest import assert_close, randn
 from jax import lax
 
+import rustorch_fx
 import rustorch_fx.nn as nn
+from rustorch_fx import _xla
 from rustorch_fx.nn import _conv
 
 # --------------------------------------------------------------------------------------------
@@ -275,3 +279,110 @@ def test_max_pool_forward_mode_and_second_order(rng):
     ours, ref = derivatives(x, dx)
     for a, r in zip(jax.tree.leaves(ours), jax.tree.leaves(ref), strict=True):
         assert_close(a, r, rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-jit XLA:CPU compiler options (rustorch_fx._xla).
+# --------------------------------------------------------------------------------------------
+
+_ON_CPU = jax.default_backend() == "cpu"
+
+
+@pytest.fixture
+def fresh_xla_caches():
+    """Forget the cached probe before and after the test (it may monkeypatch the options)."""
+    _xla._cpu_options.cache_clear()
+    yield
+    _xla._cpu_options.cache_clear()
+
+
+def test_xla_cpu_compiler_options_on_cpu():
+    assert rustorch_fx.xla_cpu_compiler_options is _xla.xla_cpu_compiler_options
+    opts = rustorch_fx.xla_cpu_compiler_options()
+    if not _ON_CPU:
+        assert opts == {}
+        return
+    assert opts == {
+        "xla_cpu_experimental_ynn_fusion_type": _xla._CPU_OPTIONS[
+            "xla_cpu_experimental_ynn_fusion_type"
+        ]
+    }
+    opts.clear()  # a copy: the cached options are untouched
+    assert _xla.xla_cpu_compiler_options()
+    x, w = jnp.ones((1, 2, 5, 5)), jnp.ones((3, 2, 3, 3))
+    f = jax.jit(
+        lambda x: nn.conv2d(x, w, padding=1), compiler_options=_xla.xla_cpu_compiler_options()
+    )
+    assert_close(f(x), _reference_conv(x, w, (1, 1)))
+
+
+def test_xla_options_empty_when_jaxlib_rejects_them(monkeypatch, fresh_xla_caches):
+    # An option this jaxlib does not know: the real probe compiles, fails, and answers {}.
+    monkeypatch.setattr(_xla, "_CPU_OPTIONS", {"xla_cpu_no_such_option_for_tests": "1"})
+    assert _xla.xla_cpu_compiler_options() == {}
+    f = _xla._jit(lambda x: x * 2)
+    assert type(f) is not _xla._CpuJit
+    assert float(f(jnp.float32(2))) == 4.0
+
+
+def test_xla_options_empty_off_cpu(monkeypatch, fresh_xla_caches):
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+    assert _xla.xla_cpu_compiler_options() == {}
+
+
+def _optimized_hlo(f, *args, **jit_kwargs):
+    text = jax.jit(f, **jit_kwargs).lower(*args).compile().as_text()
+    return [line.split(", metadata=")[0] for line in text.splitlines() if "=" in line]
+
+
+@pytest.mark.skipif(not _ON_CPU, reason="XLA:CPU options")
+def test_xla_options_change_only_convolution_programs():
+    """Without a convolution the executable is identical; with one, it differs.
+
+    If this fails after a jaxlib upgrade, XLA:CPU's default library fusions changed:
+    update ``_xla._CPU_OPTIONS`` to the new default less INDIVIDUAL_CONVOLUTION.
+    """
+    opts = {"compiler_options": _xla.xla_cpu_compiler_options()}
+    a, b = jnp.ones((64, 32)), jnp.ones((32, 16))
+
+    def no_conv(a, b):
+        h = jnp.tanh(a @ b)
+        return jax.nn.softmax(h, -1).sum(0), jnp.max(h, 1), (a * 2 + 1).mean()
+
+    assert _optimized_hlo(no_conv, a, b) == _optimized_hlo(no_conv, a, b, **opts)
+    x, w = jnp.ones((2, 32, 8, 8)), jnp.ones((16, 32, 3, 3))
+
+    def conv(x, w):
+        return jnp.sum(_reference_conv(x, w, (1, 1)) ** 2)
+
+    assert _optimized_hlo(conv, x, w) != _optimized_hlo(conv, x, w, **opts)
+
+
+def test_convolutions_are_marked_for_tuned_jits():
+    # compat's jit sites tune the programs of marked functions only (others pay no wrapper).
+    for fn in (nn.conv1d, nn.conv2d, nn.conv3d):
+        assert _xla._uses_convolution(fn)
+    # Measured slower with the options: transposed and grouped convolutions.
+    assert not _xla._uses_convolution(nn.conv_transpose2d)
+    assert not _xla._uses_convolution(nn.linear)
+    from compat.nn.functional import _conv as compat_conv
+
+    grouped = compat_conv._GROUPED[nn.conv2d]
+    assert grouped.__name__ == "conv2d" and not _xla._uses_convolution(grouped)
+    assert type(_xla._jit(nn.linear, tuned=False)) is type(jax.jit(nn.linear))
+    assert _xla._uses_convolution(_xla._jit(nn.conv2d)) == _ON_CPU
+
+
+def test_cpu_jit_runs_at_top_level_and_under_transformations():
+    # JAX refuses compiler options on a jit traced inside another one: _jit's wrapper then
+    # runs the plain jit.
+    w = jnp.asarray(np.arange(12, dtype=np.float32).reshape(4, 3) / 10)
+    f = _xla._jit(lambda x: jnp.sum(jnp.tanh(x @ w)))
+    ref = lambda x: jnp.sum(jnp.tanh(x @ w))  # noqa: E731
+    x = jnp.asarray(np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4))
+    assert type(f) is (_xla._CpuJit if _ON_CPU else type(jax.jit(ref)))
+    assert_close(f(x), ref(x))
+    assert_close(jax.jit(lambda x: f(x) * 2)(x), 2 * ref(x))
+    assert_close(jax.grad(f)(x), jax.grad(ref)(x))
+    assert_close(jax.vmap(f)(x[:, None]), jax.vmap(ref)(x[:, None]))
+    assert jax.eval_shape(f, x).shape == ()

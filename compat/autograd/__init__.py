@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,6 +54,12 @@ def _tensors(op: str, name: str, value: Any) -> list[Tensor]:
     return list(items)
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(shape: tuple[int, ...], dtype: Any) -> Any:
+    """The implicit gradient of a one-element output (cached: JAX arrays are immutable)."""
+    return jnp.ones(shape, dtype)
+
+
 def _grads(op: str, outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
     if grad_outputs is None:
         given: list[Any] = [None] * len(outputs)
@@ -70,15 +77,15 @@ def _grads(op: str, outputs: list[Tensor], grad_outputs: Any, create_graph: bool
         if g is None:
             if out.numel() != 1:
                 raise AutogradError(f"{op}: grad can be implicitly created only for scalar outputs")
-            g = Tensor._wrap(jnp.ones(out._value.shape, out._value.dtype))
+            g = Tensor._wrap(_ones(out.shape, _engine._raw_value(out).dtype))
         elif not isinstance(g, Tensor):
-            g = Tensor._wrap(jnp.asarray(g, out._value.dtype))
+            g = Tensor._wrap(jnp.asarray(g, _engine._raw_value(out).dtype))
         if g.shape != out.shape:
             raise ShapeError(
                 f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
                 f"output[{i}] has a shape of {list(out.shape)}."
             )
-        grads.append(g if create_graph else g._value)
+        grads.append(g if create_graph else _engine._raw_value(g))
     return grads
 
 
@@ -189,7 +196,7 @@ def grad(
     for i, (t, g) in enumerate(zip(ins, results, strict=True)):
         if g is None:
             if materialize_grads:
-                final.append(Tensor._wrap(jnp.zeros(t._value.shape, t._value.dtype)))
+                final.append(Tensor._wrap(jnp.zeros(t.shape, _engine._raw_value(t).dtype)))
                 continue
             if not allow_unused:
                 raise AutogradError(

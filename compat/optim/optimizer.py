@@ -54,6 +54,25 @@ class _RequiredParameter:
 #: Default value of a hyperparameter that has none (torch's ``torch.optim.optimizer.required``).
 required = _RequiredParameter()
 
+
+def _changed(opt: Any) -> None:
+    """Count a change of ``opt``'s groups or state (a step, a new group, a loaded state).
+
+    ``compat.compile``'s per-call guard compares the optimizer's count (the instance attribute
+    ``_mutation_count``) instead of re-reading its groups and state.
+
+    Example:
+        >>> import compat
+        >>> opt = compat.optim.SGD([compat.nn.Parameter(compat.ones(1))], lr=0.1)
+        >>> before = opt._mutation_count
+        >>> _changed(opt)
+        >>> opt._mutation_count - before
+        1
+    """
+    d = opt.__dict__
+    d["_mutation_count"] = d.get("_mutation_count", 0) + 1
+
+
 _GLOBAL_STEP_PRE_HOOKS: OrderedDict[int, Callable[..., Any]] = OrderedDict()
 _GLOBAL_STEP_POST_HOOKS: OrderedDict[int, Callable[..., Any]] = OrderedDict()
 
@@ -137,7 +156,10 @@ def _run_hooked(func: Callable[..., Any], self: Optimizer, args: Any, kwargs: An
                     f"(new_args, new_kwargs), but got {result!r}"
                 )
             args, kwargs = result
-    out = func(self, *args, **kwargs)
+    try:
+        out = func(self, *args, **kwargs)
+    finally:
+        _changed(self)  # lazily created state
     for hook in itertools.chain(
         self._optimizer_step_post_hooks.values(), _GLOBAL_STEP_POST_HOOKS.values()
     ):
@@ -234,6 +256,7 @@ class Optimizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled optimizer (hooks and compiled programs are not kept)."""
         self.__dict__.update(state)
+        _changed(self)
         for name in _HOOK_DICTS:
             self.__dict__.setdefault(name, OrderedDict())
         self._restore()
@@ -265,6 +288,7 @@ class Optimizer:
             >>> len(opt.param_groups)
             2
         """
+        _changed(self)
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise ArgumentTypeError(
@@ -568,6 +592,7 @@ class Optimizer:
             >>> opt = Adam([w])
             >>> opt.load_state_dict(opt.state_dict())
         """
+        _changed(self)
         name = type(self).__name__
         state_dict = dict(state_dict)
         for hook in self._optimizer_load_state_dict_pre_hooks.values():

@@ -118,7 +118,8 @@ class DataLoader:
 
     Raises:
         InvalidArgumentError: For the combinations torch rejects (each with torch's message).
-        DataError: While iterating: a failed sample, a worker that died, a timeout.
+        DataError: While iterating: a failed sample, a worker that died, a timeout, a
+            worker that cannot start (e.g. an unpicklable dataset with ``"spawn"``).
 
     Example:
         >>> import numpy as np
@@ -376,33 +377,73 @@ class _Workers:
         self.result_conns: list[Any] = []
         self.active: list[bool] = []
         self._closed = False
-        for wid in range(loader.num_workers):
-            idx_recv, idx_send = ctx.Pipe(duplex=False)
-            res_recv, res_send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=worker_loop,
-                args=(
-                    self.fetcher,
-                    loader.batch_size,
-                    idx_recv,
-                    res_send,
-                    self.base_seed + wid,
-                    wid,
-                    loader.num_workers,
-                    loader.worker_init_fn,
-                ),
-                daemon=True,
-            )
-            with warnings.catch_warnings():
-                # JAX warns on every fork; workers never use JAX (see multiprocessing_context).
-                warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called")
-                proc.start()
-            idx_recv.close()
-            res_send.close()
-            self.procs.append(proc)
-            self.index_conns.append(idx_send)
-            self.result_conns.append(res_recv)
-            self.active.append(True)
+        forks = ctx.get_start_method() == "fork"
+        with warnings.catch_warnings() if forks else contextlib.nullcontext():
+            # Once JAX's backend is up, it warns on every os.fork() (an at-fork hook), because
+            # a forked child that calls into JAX can deadlock on a lock that one of JAX's
+            # threads held at the fork. Our workers never call into JAX: they index the
+            # dataset, collate with numpy and write to shared memory; they drop JAX's
+            # garbage-collection hook at start and end with os._exit (no interpreter shutdown). So
+            # the warning is silenced for these forks only (spawn and forkserver do not fork
+            # this process); a dataset that itself uses JAX needs
+            # multiprocessing_context="spawn" (docs/data.md).
+            if forks:
+                warnings.filterwarnings(
+                    "ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning
+                )
+                # Python >= 3.12 says the same of any fork of a process with threads.
+                warnings.filterwarnings(
+                    "ignore",
+                    message=r"This process .* is multi-threaded, use of fork\(\) may lead",
+                    category=DeprecationWarning,
+                )
+            for wid in range(loader.num_workers):
+                try:
+                    self._start(ctx, loader, wid)
+                except Exception as exc:
+                    self.shutdown(force=True)
+                    method = ctx.get_start_method()
+                    hint = (
+                        ""
+                        if method == "fork"
+                        else f" (with {method!r} the dataset, collate_fn and worker_init_fn are "
+                        "pickled: use module-level classes and functions, no lambdas)"
+                    )
+                    raise DataError(
+                        f"DataLoader: cannot start worker {wid} with the {method!r} start "
+                        f"method: {type(exc).__name__}: {exc}{hint}",
+                        worker_id=wid,
+                    ) from exc
+
+    def _start(self, ctx: Any, loader: DataLoader, wid: int) -> None:
+        idx_recv, idx_send = ctx.Pipe(duplex=False)
+        res_recv, res_send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=worker_loop,
+            args=(
+                self.fetcher,
+                loader.batch_size,
+                idx_recv,
+                res_send,
+                self.base_seed + wid,
+                wid,
+                loader.num_workers,
+                loader.worker_init_fn,
+            ),
+            daemon=True,
+        )
+        try:
+            proc.start()
+        except BaseException:
+            for conn in (idx_recv, idx_send, res_recv, res_send):
+                conn.close()
+            raise
+        idx_recv.close()
+        res_send.close()
+        self.procs.append(proc)
+        self.index_conns.append(idx_send)
+        self.result_conns.append(res_recv)
+        self.active.append(True)
 
     def alive(self) -> bool:
         return not self._closed and all(p.is_alive() for p in self.procs)
@@ -459,7 +500,6 @@ class _Workers:
 class _MultiProcessIter(_BaseIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
-        self._workers = loader._acquire_workers(self._base_seed)
         self._persistent = loader.persistent_workers
         n = loader.num_workers
         self._next_worker = itertools.cycle(range(n))
@@ -470,6 +510,8 @@ class _MultiProcessIter(_BaseIter):
         self._done: dict[int, tuple[str, Any]] = {}
         self._exhausted = False
         self._limit = max(1, loader.prefetch_factor or 1)
+        self._workers: _Workers | None = None
+        self._workers = loader._acquire_workers(self._base_seed)
         for _ in range(n * self._limit):
             self._put()
 
@@ -570,7 +612,7 @@ class _MultiProcessIter(_BaseIter):
             if status == "ok":
                 _shm.discard(payload)
         self._done.clear()
-        if force or not self._persistent:
+        if self._workers is not None and (force or not self._persistent):
             self._workers.shutdown(force)
 
     def __del__(self) -> None:

@@ -119,14 +119,25 @@ def _mm(x: jax.Array, w: jax.Array) -> jax.Array:
     return jnp.matmul(x, w.T)
 
 
-# The step math of each mode, in four pieces (see "The recurrences over time" below):
+# The step math of each mode, in five pieces (see "The recurrences over time" below):
 # ``step(states, xw_t, weights) -> new states`` (the output is the first state);
-# ``saving_step(...) -> (new states, (coefficients, hoist_inputs))``, the same step also
-# returning the per-step arrays its tangent needs; ``hoist(hoist_inputs, d_xw, d_weights,
-# weights)``, the per-step tangent inputs computed for all steps at once (linear in the
-# tangents); ``tangent_step(d_states, hoisted_t, coefficients_t, weights) -> new d_states``.
-# The cells call ``step`` once.
-_Steps = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+# ``saving_step(...) -> (new states, (saved, hoist_inputs))``, the same step also returning
+# the per-step arrays its tangent needs; ``finish(saved) -> coefficients``, the tangent's
+# coefficients from the saved arrays of all steps at once (outside the loop, so the loop does
+# as little as it can); ``hoist(hoist_inputs, d_xw, d_weights, weights)``, the per-step tangent
+# inputs computed for all steps at once (linear in the tangents); ``tangent_step(d_states,
+# hoisted_t, coefficients_t, weights) -> new d_states``. The cells call ``step`` once.
+_Steps = tuple[
+    Callable[..., Any],
+    Callable[..., Any],
+    Callable[..., Any],
+    Callable[..., Any],
+    Callable[..., Any],
+]
+
+
+def _same(saved: Any) -> Any:
+    return saved
 
 
 def _lstm_steps(proj: bool) -> _Steps:
@@ -145,16 +156,22 @@ def _lstm_steps(proj: bool) -> _Steps:
         h, c = states
         i, f, g, o = gates(xw_t, h, w)
         c_new = f * c + i * g
-        tc = jnp.tanh(c_new)
-        r = o * tc
+        r = o * jnp.tanh(c_new)
+        new = ((_mm(r, w[1]) if proj else r), c_new)
+        # The activated gates and the cell state the step started from: finish derives the
+        # tangent's coefficients from them for all steps at once (fewer per-step outputs).
+        return new, ((jnp.concatenate([i, f, g, o], axis=-1), c), (h, r) if proj else (h,))
+
+    def finish(saved: Any) -> Any:
         # d c_new = k_i di + k_f df + k_g dg + f dc and d r = k_o do + e dc_new, with
         # (di, df, dg, do) the tangents of the gates before their activations.
+        acts, c = saved
+        i, f, g, o = jnp.split(acts, 4, axis=-1)
+        tc = jnp.tanh(f * c + i * g)
         k = jnp.concatenate(
             [i * (1 - i) * g, f * (1 - f) * c, (1 - g * g) * i, o * (1 - o) * tc], axis=-1
         )
-        e = o * (1 - tc * tc)
-        new = ((_mm(r, w[1]) if proj else r), c_new)
-        return new, ((k, f, e), (h, r) if proj else (h,))
+        return k, f, o * (1 - tc * tc)
 
     def hoist(saved: Any, d_xw: jax.Array, dw: Any, w: Any) -> Any:
         h_prev = saved[0]
@@ -169,7 +186,7 @@ def _lstm_steps(proj: bool) -> _Steps:
         dr = do + e * dc_new
         return (_mm(dr, w[1]) + hoisted[1] if proj else dr), dc_new
 
-    return step, saving_step, hoist, tangent_step
+    return step, saving_step, finish, hoist, tangent_step
 
 
 def _rnn_steps(relu: bool) -> _Steps:
@@ -189,7 +206,7 @@ def _rnn_steps(relu: bool) -> _Steps:
     def tangent_step(d_states: Any, hoisted: Any, coef: Any, w: tuple[jax.Array, ...]) -> Any:
         return ((hoisted[0] + _mm(d_states[0], w[0])) * coef[0],)
 
-    return step, saving_step, hoist, tangent_step
+    return step, saving_step, _same, hoist, tangent_step
 
 
 def _gru_steps(bias: bool) -> _Steps:
@@ -237,7 +254,7 @@ def _gru_steps(bias: bool) -> _Steps:
         dn = kn * (q_n + dr * h_n + r * u_n)
         return (dh + one_minus_z * (dn - dh) + kz * a_z,)
 
-    return step, saving_step, hoist, tangent_step
+    return step, saving_step, _same, hoist, tangent_step
 
 
 # --------------------------------------------------------------------------------------------
@@ -636,11 +653,11 @@ def _recurrence(mode: str, option: bool, reverse: bool, masked: bool, unroll: in
     if recur is not None:
         return recur
     if mode == "lstm":
-        step, saving_step, hoist, tangent_step = _lstm_steps(option)
+        step, saving_step, finish, hoist, tangent_step = _lstm_steps(option)
     elif mode == "gru":
-        step, saving_step, hoist, tangent_step = _gru_steps(option)
+        step, saving_step, finish, hoist, tangent_step = _gru_steps(option)
     else:
-        step, saving_step, hoist, tangent_step = _rnn_steps(option)
+        step, saving_step, finish, hoist, tangent_step = _rnn_steps(option)
 
     def loop(body: Callable[..., Any], init: Any, xs: Any, valid: Any) -> Any:
         """``lax.scan`` of ``body(carry, x) -> (new carry, extra)``, outputs the new ``[0]``."""
@@ -677,9 +694,10 @@ def _recurrence(mode: str, option: bool, reverse: bool, masked: bool, unroll: in
         xw, states, weights, *valid = primals
         d_xw, d_states, d_weights, *_ = tangents
         v = masks(tuple(valid), states)
-        final, (out, (coef, for_hoist)) = loop(
+        final, (out, (saved, for_hoist)) = loop(
             lambda s, x: saving_step(s, x, weights), states, xw, v
         )
+        coef = finish(saved)
         hoisted = hoist(for_hoist, d_xw, d_weights, weights)
         d_final, (d_out, _) = loop(
             lambda ds, x: (tangent_step(ds, x[0], x[1], weights), ()),

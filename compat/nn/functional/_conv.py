@@ -7,6 +7,7 @@ bias are traced; stride, padding, dilation, groups and output_padding are static
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import rustorch_fx.nn as _nn
@@ -27,6 +28,20 @@ __all__ = [
 def _static(value: Any) -> Any:
     """A hashable form of an int-or-sequence hyperparameter (lists become tuples)."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def _unmarked(fn: Any) -> Any:
+    """``fn`` under its own name, without rustorch_fx's convolution mark (see ``_conv``)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return functools.update_wrapper(call, fn, updated=())
+
+
+# Grouped convolutions run about 2x slower with rustorch_fx's XLA:CPU compiler options, which
+# compat applies to the programs of marked (convolution) functions: they call these aliases.
+_GROUPED = {fn: _unmarked(fn) for fn in (_nn.conv1d, _nn.conv2d, _nn.conv3d)}
 
 
 def _check(op: str, input: Any, weight: Any, bias: Any) -> None:
@@ -54,6 +69,8 @@ def _conv(
     groups: int,
 ) -> Tensor:
     _check(op, input, weight, bias)
+    if groups != 1:
+        fn = _GROUPED.get(fn, fn)
     return apply(
         fn,
         input,

@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 from compat._tensor import Tensor
-from compat.nn.modules.module import Module, _addindent
+from compat.nn.modules.module import Module, _addindent, _structure_changed
 from compat.nn.parameter import Parameter
 from rustorch_fx.errors import (
     ArgumentTypeError,
@@ -133,6 +133,7 @@ class Sequential(Module):
     def __imul__(self, other: int) -> Sequential:
         result = self * other
         self.__dict__["_modules"] = dict(result._modules)
+        _structure_changed()
         return self
 
     def append(self, module: Module) -> Sequential:
@@ -183,6 +184,7 @@ class Sequential(Module):
         modules = list(self._modules.values())
         modules.insert(index, module)
         self.__dict__["_modules"] = {str(i): m for i, m in enumerate(modules)}
+        _structure_changed()
         return self
 
     def extend(self, sequential: Iterable[Module]) -> Sequential:
@@ -408,6 +410,7 @@ class ModuleDict(Module):
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
+        _structure_changed()
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -421,6 +424,7 @@ class ModuleDict(Module):
     def clear(self) -> None:
         """Remove every module."""
         self._modules.clear()
+        _structure_changed()
 
     def pop(self, key: str) -> Module:
         """Remove the module under ``key`` and return it.

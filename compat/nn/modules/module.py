@@ -53,6 +53,21 @@ __all__ = [
 _global_forward_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
 _global_forward_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
 
+#: Bumped by every attribute assignment or deletion on a module, every registration, state
+#: load and conversion (``.to()``): ``compat.compile``'s per-call guard compares this one
+#: integer instead of re-walking the module tree. Code writing straight into ``_parameters``,
+#: ``_buffers`` or ``_modules`` (or replacing them) calls :func:`_structure_changed`.
+_mutations = [0]
+
+
+def _structure_changed() -> None:
+    """Note a change of some module's structure (see ``_mutations``).
+
+    Example:
+        >>> _structure_changed()
+    """
+    _mutations[0] += 1
+
 
 def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
     """Register a forward pre-hook run before every module's forward (before its own hooks).
@@ -396,6 +411,7 @@ class Module:
         raise MissingAttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value: Any) -> None:
+        _mutations[0] += 1
         d = self.__dict__
         params = d.get("_parameters")
         if isinstance(value, Parameter):
@@ -454,6 +470,7 @@ class Module:
             self._non_persistent_buffers_set.discard(name)
 
     def __delattr__(self, name: str) -> None:
+        _mutations[0] += 1
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
@@ -469,6 +486,7 @@ class Module:
         return sorted(k for k in set(keys) if not k[:1].isdigit())
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        _mutations[0] += 1
         self.__dict__.update(state)
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs"):
             self.__dict__.setdefault(name, OrderedDict())
@@ -526,6 +544,7 @@ class Module:
                 "compute the value in the forward() method."
             )
         self._parameters[name] = param
+        _mutations[0] += 1
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a buffer: state that is not a parameter (running statistics, counters).
@@ -558,6 +577,7 @@ class Module:
         if isinstance(tensor, Buffer):
             tensor = tensor.detach()
         self._buffers[name] = tensor
+        _mutations[0] += 1
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -586,6 +606,7 @@ class Module:
             raise ArgumentTypeError(f"{_typename(module)} is not a Module subclass")
         self._check_name("module", name, "_modules")
         self._modules[name] = module
+        _mutations[0] += 1
 
     register_module = add_module
 
@@ -965,6 +986,7 @@ class Module:
     # -- conversion ------------------------------------------------------------------------
 
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        _mutations[0] += 1
         if recurse:
             for module in self.children():
                 module._apply(fn)
@@ -1432,6 +1454,7 @@ class Module:
             raise ArgumentTypeError(
                 f"load_state_dict: expected state_dict to be dict-like, got {type(state_dict).__name__}"
             )
+        _mutations[0] += 1
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []

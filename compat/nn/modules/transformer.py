@@ -9,11 +9,25 @@ layer starts with the same weights, as in torch. Torch's inference fast paths
 (``_transformer_encoder_layer_fwd``, nested tensors) compute the same values as the reference
 path reproduced here; ``enable_nested_tensor`` and ``mask_check`` are accepted and stored.
 
-:class:`TransformerEncoderLayer` calls its submodules one by one (each one op), as torch's
-reference path. The whole layer is also available as one pure function,
-:func:`rustorch_fx.nn.transformer_encoder_layer`; compat does not dispatch to it because the
-engine's backward of one large op recomputes its whole forward, which measured slower for a
-training step (2.0 s against 1.4 s per step of the benchmark's 4-layer encoder, CPU).
+:class:`TransformerEncoderLayer` runs as ONE engine op when it is safe: the layer and its
+submodules are the standard classes (``MultiheadAttention`` with packed weights and no
+``bias_k``/``add_zero_attn``, ``Linear``, ``LayerNorm``, ``Dropout``; activation
+``F.relu``/``F.gelu``, which the names ``"relu"``/``"gelu"`` give), no forward or backward hooks
+are registered on the submodules (nor global module hooks), the input and parameters are
+concrete tensors of one floating dtype (not JAX tracers: ``compat.func``, ``compat.compile``
+and export trace the per-module path) and no autocast region is active. The op is
+:func:`rustorch_fx.nn.transformer_encoder_layer`, differentiated by a rule that keeps JAX's
+forward residuals (the engine would otherwise recompute the whole layer in the backward).
+Otherwise the layer calls its submodules one by one, as torch's reference path; both paths
+give the same values and gradients (to rounding), double backward included.
+
+Dropout in the fused path draws from compat's generator exactly the keys the submodules would
+draw, in their order (attention weights, ``dropout1``, ``dropout``, ``dropout2``; none in eval
+mode or for ``p == 0``), so seeding and ``get_rng_state`` behave identically. The masks are
+drawn from those keys with XLA's RngBitGenerator (``dropout_impl="rbg"``; several times
+faster on CPU than ``jax.random``'s threefry, the dominant cost of a train-mode step
+otherwise): the same Bernoulli(1 - p) distribution, not the same masks as the per-module
+path. With ``_FUSED_DROPOUT_IMPL = "threefry"`` the masks are bit-identical to it (tested).
 
 Also here, beyond torch: :class:`SinusoidalPositionalEncoding`,
 :class:`LearnedPositionalEncoding` and :class:`RotaryEmbedding`.
@@ -25,11 +39,15 @@ import copy
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 import compat
 import rustorch_fx.nn as _nn
-from compat._engine import apply
+from compat import _grad_mode
+from compat._engine import _raw_value, apply
+from compat._random import _default_generator
 from compat._tensor import Tensor
 from compat.nn import functional as F
 from compat.nn import init
@@ -37,7 +55,7 @@ from compat.nn.modules.attention import MultiheadAttention
 from compat.nn.modules.container import ModuleList
 from compat.nn.modules.dropout import Dropout
 from compat.nn.modules.linear import Linear
-from compat.nn.modules.module import Module
+from compat.nn.modules.module import Module, _global_forward_hooks, _global_forward_pre_hooks
 from compat.nn.modules.normalization import LayerNorm
 from compat.nn.parameter import Parameter
 from rustorch_fx._checks import is_int
@@ -115,6 +133,103 @@ def _detect_is_causal(mask: Tensor | None, is_causal: bool | None, size: int) ->
     else:
         causal = _square_subsequent_mask(size, dtype=mask.dtype)
     return bool((mask == causal).all())
+
+
+# --------------------------------------------------------------------------------------------
+# The fused path: a whole encoder layer as one engine op.
+# --------------------------------------------------------------------------------------------
+
+
+def _keeping_residuals(f: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``f(*args)``, differentiated by a rule that keeps the forward's residuals.
+
+    The engine recomputes an op's forward in its backward unless the op contains an expensive
+    primitive (a ``custom_vjp`` counts): for a whole layer, recomputing costs a second forward,
+    while keeping JAX's residuals (what torch calls the saved tensors) costs their memory only.
+    The rule is ``jax.vjp`` of ``f`` itself, so values and gradients are ``f``'s. Forward-mode
+    differentiation of a ``custom_vjp`` is not possible, hence the caller's guard against
+    tracers (``compat.func``, ``compat.compile`` and export take the unfused path).
+    """
+    diff = tuple(
+        i for i, a in enumerate(args) if a is not None and jnp.issubdtype(a.dtype, jnp.inexact)
+    )
+
+    @jax.custom_vjp
+    def run(*xs: Any) -> Any:
+        return f(*xs)
+
+    def fwd(*xs: Any) -> Any:
+        full = list(xs)
+
+        def inner(*diff_args: Any) -> Any:
+            for i, a in zip(diff, diff_args, strict=True):
+                full[i] = a
+            return f(*full)
+
+        return jax.vjp(inner, *(xs[i] for i in diff))
+
+    def bwd(pullback: Any, cotangent: Any) -> tuple[Any, ...]:
+        grads = dict(zip(diff, pullback(cotangent), strict=True))
+        return tuple(grads.get(i) for i in range(len(args)))
+
+    run.defvjp(fwd, bwd)
+    return run(*args)
+
+
+def _layer_fn(static: dict[str, Any]) -> Callable[..., Any]:
+    def layer(x: Any, *rest: Any) -> Any:
+        return _nn.transformer_encoder_layer(
+            x, *rest[:12], rest[12], rest[13], dropout_key=list(rest[14:18]), **static
+        )
+
+    return layer
+
+
+def _encoder_layer_op(src: Any, *arrays: Any, **static: Any) -> Any:
+    """The engine op of :class:`TransformerEncoderLayer`'s fused path (eager engine).
+
+    ``arrays``: the 12 parameters in :func:`rustorch_fx.nn.transformer_encoder_layer`'s order,
+    ``src_mask``, ``src_key_padding_mask`` and the four dropout keys. The backward applies the
+    forward's residuals.
+    """
+    return _keeping_residuals(_layer_fn(static), (src, *arrays))
+
+
+# How the fused path draws its dropout masks from the keys (see the module docstring):
+# "rbg" is XLA's RngBitGenerator, "threefry" the per-module path's jax.random masks.
+_FUSED_DROPOUT_IMPL = "rbg"
+
+
+_STANDARD_SUBMODULES = (
+    ("self_attn", MultiheadAttention),
+    ("linear1", Linear),
+    ("dropout", Dropout),
+    ("linear2", Linear),
+    ("norm1", LayerNorm),
+    ("norm2", LayerNorm),
+    ("dropout1", Dropout),
+    ("dropout2", Dropout),
+)
+
+
+def _has_hooks(module: Module) -> bool:
+    return bool(
+        module._forward_pre_hooks
+        or module._forward_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+    )
+
+
+def _traced(tensors: tuple[Any, ...]) -> bool:
+    return any(
+        isinstance(t, Tensor) and isinstance(_raw_value(t), jax.core.Tracer) for t in tensors
+    )
+
+
+def _dropout_p(module: Module, p: float) -> float:
+    """The probability a submodule applies now: 0 in eval mode."""
+    return float(p) if module.training else 0.0
 
 
 class TransformerEncoderLayer(Module):
@@ -204,6 +319,9 @@ class TransformerEncoderLayer(Module):
         Returns:
             A tensor shaped like ``src``.
         """
+        fused = self._fused(src, src_mask, src_key_padding_mask, is_causal)
+        if fused is not None:
+            return fused
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -212,6 +330,87 @@ class TransformerEncoderLayer(Module):
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
         return x
+
+    def _fusable(self) -> bool:
+        """Whether one op computes exactly what calling the submodules one by one computes."""
+        cls = type(self)
+        if (
+            cls.forward is not TransformerEncoderLayer.forward
+            or cls._sa_block is not TransformerEncoderLayer._sa_block
+            or cls._ff_block is not TransformerEncoderLayer._ff_block
+            or self.activation not in (F.relu, F.gelu)
+            or _global_forward_hooks
+            or _global_forward_pre_hooks
+        ):
+            return False
+        for name, kind in _STANDARD_SUBMODULES:
+            module = self._modules.get(name)
+            if type(module) is not kind or _has_hooks(module):
+                return False
+        attn = self.self_attn
+        n1, n2 = self.norm1, self.norm2
+        return (
+            attn._qkv_same_embed_dim
+            and attn.bias_k is None
+            and not attn.add_zero_attn
+            and n1.normalized_shape == n2.normalized_shape == (attn.embed_dim,)
+            and n1.eps == n2.eps
+            and (n1.weight is None) == (n2.weight is None)
+        )
+
+    def _fused(
+        self,
+        src: Any,
+        src_mask: Any,
+        src_key_padding_mask: Any,
+        is_causal: bool,
+    ) -> Tensor | None:
+        """The layer as one op (:func:`rustorch_fx.nn.transformer_encoder_layer`), or None.
+
+        None (run the submodules) unless the layer and its submodules are the standard
+        classes without hooks, the input and parameters are concrete floating tensors of one
+        dtype (not JAX tracers), and no autocast region is active. The dropout keys are drawn
+        from compat's generator in the order the submodules draw them, so both paths draw the
+        same masks.
+        """
+        if (
+            not isinstance(src, Tensor)
+            or _grad_mode._state.autocast is not None
+            or not self._fusable()
+        ):
+            return None
+        attn = self.self_attn
+        params = (
+            attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias,
+            self.linear1.weight, self.linear1.bias, self.linear2.weight, self.linear2.bias,
+            self.norm1.weight, self.norm1.bias, self.norm2.weight, self.norm2.bias,
+        )  # fmt: skip
+        dtype = src.dtype
+        if not src.is_floating_point() or any(p is not None and p.dtype != dtype for p in params):
+            return None
+        masks = (src_mask, src_key_padding_mask)
+        if _traced((src, *params, *masks)):
+            return None
+        probs = (
+            _dropout_p(attn, attn.dropout),
+            _dropout_p(self.dropout, self.dropout.p),
+            _dropout_p(self.dropout1, self.dropout1.p),
+            _dropout_p(self.dropout2, self.dropout2.p),
+        )
+        # The submodules' order of drawing: attention, dropout1, then dropout, dropout2.
+        draw = _default_generator()._next_key
+        k_attn = draw() if probs[0] > 0 else None
+        k1 = draw() if probs[2] > 0 else None
+        k_ff = draw() if probs[1] > 0 else None
+        k2 = draw() if probs[3] > 0 else None
+        return apply(
+            _encoder_layer_op, src, *params, src_mask, src_key_padding_mask,
+            k_attn, k_ff, k1, k2, num_heads=attn.num_heads,
+            activation="relu" if self.activation is F.relu else "gelu",
+            layer_norm_eps=float(self.norm1.eps), norm_first=bool(self.norm_first),
+            batch_first=bool(attn.batch_first), is_causal=bool(is_causal), dropout=probs,
+            dropout_impl=_FUSED_DROPOUT_IMPL,
+        )  # fmt: skip
 
     def _sa_block(
         self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
