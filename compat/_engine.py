@@ -32,10 +32,13 @@ node drops its saved values and storages, so a freed graph's intermediates are n
 out). A segment is keyed by its structure (op keys, wiring, input avals, wanted outputs): the
 first time a key is seen it runs op by op with the per-op jitted functions (no new compile),
 from the second time as one cached ``jax.jit`` program, so scripts whose graph changes every
-step never compile per step. Ops that keep forward residuals (loops, convolutions) are recorded
-with them (the node's pullback holds pending residuals, and its application is recorded too).
-The first use of an op in grad mode (its residual policy is decided on concrete values), ops
-on JAX tracers, anomaly mode and threads other than the main one run eagerly. ``stats`` counts
+step never compile per step. Ops that keep forward residuals (loops, the fused Transformer
+layer) are recorded with them (the node's pullback holds pending residuals, and its application
+is recorded too). Convolutions (and their backward) run eagerly, as their own tuned programs
+(:mod:`rustorch_fx._xla`): recorded into a fused program, a small CNN's step measured ~35% more
+CPU time and ~1.2x the wall time. The first use of an op in grad mode (its residual policy is
+decided on concrete values), ops on JAX tracers, anomaly mode and threads other than the main
+one run eagerly. ``stats`` counts
 flushes, computed values, fused runs and compiles. The engine-facing API: :func:`set_lazy`,
 :func:`is_lazy`, :func:`flush`, ``_raw_value(tensor)`` (an array or a pending value, never
 running anything) and ``_Pending.get()``.
