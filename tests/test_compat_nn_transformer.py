@@ -402,17 +402,17 @@ def test_encoder_layer_fused_path_is_one_op_and_falls_back(rng):
     assert_close(_np(out), _np(ref(x)), atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "opts", [{}, {"norm_first": True, "batch_first": True, "activation": "gelu"}], ids=str
-)
-def test_encoder_layer_fused_draws_the_masks_of_the_submodules(opts, rng, monkeypatch):
+def test_encoder_layer_fused_draws_the_masks_of_the_submodules(rng, monkeypatch):
     """With threefry masks the fused path equals the per-module path in train mode."""
+    # one configuration (each costs ~8 s of compiles); the post-norm/relu/seq-first default is
+    # covered by the eval-mode parity tests against torch
+    opts = {"norm_first": True, "batch_first": True, "activation": "gelu"}
     monkeypatch.setattr(transformer_module, "_FUSED_DROPOUT_IMPL", "threefry")
     fused = TransformerEncoderLayer(D, NH, FF, dropout=0.3, **opts)
     unfused = TransformerEncoderLayer(D, NH, FF, dropout=0.3, **opts)
     unfused.load_state_dict(fused.state_dict())
     _unfused(unfused)
-    x = randn(rng, N, L, D) if opts else randn(rng, L, N, D)
+    x = randn(rng, N, L, D)
     cot = compat.tensor(randn(rng, *x.shape))
     results = []
     for layer in (fused, unfused):
