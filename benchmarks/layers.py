@@ -199,6 +199,7 @@ def conv_lowerings(quick: bool, repeats: int) -> list[tuple[str, str, dict[str, 
     lowerings = {
         "native": _conv._native_conv2d,
         "im2col": _conv._im2col_conv2d,
+        "direct": _conv._direct_conv2d,
         "per-offset": _conv._per_offset_conv2d,
         "native+offset-dw": _conv._native_conv2d_offset_grad,
     }

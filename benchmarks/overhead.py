@@ -7,7 +7,9 @@ Prints, in one run, medians (after warm-up) for:
   of 32 ops, backward time minus forward time, divided by the node count);
 - one training step written with tensor ops only: an MLP 256-512-512-10 on a batch of 128, GELU
   by its tanh formula, log-softmax cross-entropy, ``backward()``, and a manual SGD update under
-  ``no_grad``.
+  ``no_grad``;
+- the same MLP as ``nn`` modules trained with ``clip_grad_norm_`` and ``AdamW`` (in lazy mode
+  the clipping and the update are recorded, so a step is one program; not in ``--quick``).
 
 torch is timed at its default thread count and at 1 thread; the faster is used for the ratio.
 Each compat sample ends by waiting for its results (JAX dispatches asynchronously; in lazy mode
@@ -87,6 +89,26 @@ def fastest_torch(times: dict[str, float], name: str) -> tuple[float, str]:
     """The faster of torch's thread settings for case ``name``: ``(seconds, "Nt")``."""
     found = [(t, label.split("@")[1]) for label, t in times.items() if label.startswith(name + "@")]
     return min(found)
+
+
+def compat_vs_torch(
+    ours: Callable[[], Any], first: Any, theirs: Callable[[], Any], repeats: int, inner: int
+) -> tuple[float, float, str]:
+    """Median seconds of compat's ``ours`` and of torch's ``theirs`` at its faster thread count.
+
+    ``first`` is a compat tensor the step writes: reading its value (timed once per sample)
+    runs what lazy mode left pending. Returns ``(ours, theirs, "Nt")``.
+    """
+    times = medians(
+        {
+            "ours": (ours, lambda: first._value.block_until_ready(), False),
+            "torch": (theirs, None, True),
+        },
+        repeats,
+        inner,
+    )
+    theirs_time, threads = fastest_torch(times, "torch")
+    return times["ours"], theirs_time, threads
 
 
 def ops_cases() -> dict[str, Callable[..., Any]]:
@@ -191,12 +213,18 @@ def train_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any, lr: float
     return loss
 
 
+def mlp_batch(sizes: Sequence[int], batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark MLP's inputs and class targets (seeded, the same in both libraries)."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((batch, sizes[0])).astype(np.float32), rng.integers(
+        0, sizes[-1], batch
+    )
+
+
 def step_row(
     sizes: Sequence[int], batch: int, repeats: int, inner: int
 ) -> tuple[str, float, float, str]:
-    rng = np.random.default_rng(0)
-    xs = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    ys = rng.integers(0, sizes[-1], batch)
+    xs, ys = mlp_batch(sizes, batch)
     runs = {}
     for lib in (compat, torch):
         params = make_mlp(lib, sizes, np.random.default_rng(1))
@@ -204,22 +232,51 @@ def step_row(
         runs[lib] = (params, x, y, rows)
     pc = runs[compat]
     pt = runs[torch]
-    first = pc[0][0]  # reading _value runs what is pending (lazy mode)
-    times = medians(
-        {
-            "ours": (
-                lambda: train_step(compat, *pc, 1e-3),
-                lambda: first._value.block_until_ready(),
-                False,
-            ),
-            "torch": (lambda: train_step(torch, *pt, 1e-3), None, True),
-        },
+    ours, theirs, threads = compat_vs_torch(
+        lambda: train_step(compat, *pc, 1e-3),
+        pc[0][0],
+        lambda: train_step(torch, *pt, 1e-3),
         repeats,
         inner,
     )
-    ours = times["ours"]
-    theirs, threads = fastest_torch(times, "torch")
     return (f"train step MLP {'-'.join(map(str, sizes))}, batch {batch}", ours, theirs, threads)
+
+
+def module_step(lib: Any, model: Any, opt: Any, x: Any, y: Any) -> Any:
+    """A module training step: cross-entropy, ``backward()``, ``clip_grad_norm_``, AdamW."""
+    opt.zero_grad()
+    loss = lib.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss
+
+
+def clip_step_row(
+    sizes: Sequence[int], batch: int, repeats: int, inner: int
+) -> tuple[str, float, float, str]:
+    """The MLP as ``nn`` modules (tanh GELU), trained by :func:`module_step` in both libraries."""
+    xs, ys = mlp_batch(sizes, batch)
+    runs = {}
+    for lib in (torch, compat):
+        layers: list[Any] = []
+        for n_in, n_out in itertools.pairwise(sizes):
+            layers += [lib.nn.Linear(n_in, n_out), lib.nn.GELU(approximate="tanh")]
+        model = lib.nn.Sequential(*layers[:-1])
+        if lib is compat:
+            state = runs[torch][0].state_dict()
+            model.load_state_dict({k: compat.tensor(v.numpy()) for k, v in state.items()})
+        opt = lib.optim.AdamW(model.parameters(), lr=1e-3)
+        runs[lib] = (model, opt, lib.tensor(xs), lib.tensor(ys))
+    ours, theirs, threads = compat_vs_torch(
+        lambda: module_step(compat, *runs[compat]),
+        runs[compat][0][0].weight,
+        lambda: module_step(torch, *runs[torch]),
+        repeats,
+        inner,
+    )
+    label = f"train step MLP {'-'.join(map(str, sizes))} + clip + AdamW, batch {batch}"
+    return (label, ours, theirs, threads)
 
 
 def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float, str]]:
@@ -246,6 +303,8 @@ def _report(args: argparse.Namespace) -> list[tuple[str, float, float, str]]:
     sizes = (32, 64, 64, 10) if args.quick else (256, 512, 512, 10)
     batch = 16 if args.quick else 128
     rows = dispatch_rows(repeats, inner) + backward_rows(repeats, max(inner // 10, 10))
+    if not args.quick:  # (its compiles would double the smoke test's time)
+        rows.append(clip_step_row(sizes, batch, repeats, max(inner // 20, 2)))
     rows.append(step_row(sizes, batch, repeats, max(inner // 20, 2)))
     from compat import _engine
 

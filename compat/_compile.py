@@ -38,7 +38,13 @@ random draws, gradient clipping, a ``GradScaler`` — into one ``jax.jit`` progr
   registrations, ``load_state_dict`` and ``.to()``; each optimizer's own count, bumped by its
   steps, ``add_param_group`` and ``load_state_dict``), the closure and globals,
   the arguments' shapes, and that each state slot still holds the tensor, storage and array
-  the last write-back left there. Anything else takes the full path, which re-arms it.
+  the last write-back left there. Anything else takes the full path, which re-arms it. A
+  ``.grad`` that nobody else holds takes its new value in place (no new tensor object).
+* **Shared counts.** Before a compile, an optimizer's equal scalar state entries (the
+  per-parameter ``step`` counts) are made to hold one array (:func:`_share_equal_scalars`):
+  the program reads it once, XLA merges the per-parameter bias corrections, and outputs
+  proven equal by the structure of their computation are written back as one array
+  (:func:`_merge_equal_outputs`), so the sharing lasts.
 * **Outputs to backpropagate.** When the eager first call returns a tensor with a graph no
   backward ran through (``compat.compile(lambda x: model(x).sum())``), every call runs as one
   engine op (:func:`compat._engine.apply`) over the parameters and arguments, without
@@ -929,6 +935,178 @@ def _picker(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
     return operator.itemgetter(*indices)
 
 
+def _state_count(desc: list[Any], n_slots: int) -> int:
+    """How many of the distinct storages of a call are the state's (the arguments' follow)."""
+    ks = [d[3] for d in desc[:n_slots] if d is not None and len(d) > 2]
+    return max(ks) + 1 if ks else 0
+
+
+def _sharing(storages: list[Any], n_state: int) -> tuple[int, ...] | None:
+    """Per state storage, the first state storage holding the same array (None: no sharing).
+
+    A program compiled for a sharing pattern takes each shared array once; the fast path's
+    identity checks of every storage's array keep the pattern.
+    """
+    first: dict[int, int] = {}
+    share = tuple(first.setdefault(id(storages[k]._v), k) for k in range(n_state))
+    return share if len(first) < n_state else None
+
+
+def _share_equal_scalars(plan: _Plan, storages: list[Any]) -> bool:
+    """Make the optimizers' equal scalar state entries hold one array (before a compile).
+
+    Per-parameter ``step`` counts are scalars that every parameter of a group advances
+    together: holding one array per distinct value, they become one program input, XLA
+    merges the per-parameter bias corrections computed from it, and
+    :func:`_merge_equal_outputs` writes one output back to all of them (so they stay shared).
+    The values are unchanged (arrays are immutable; no version moves). Reads each candidate's
+    value (scalars, once per compile).
+
+    Returns:
+        Whether any storage changed.
+    """
+    leaders: dict[tuple[Any, ...], Any] = {}
+    changed = False
+    seen: set[int] = set()
+    for slot, get in zip(plan.slots, plan.getters, strict=True):
+        if slot.kind != "state":
+            continue
+        t = get()
+        if not isinstance(t, Tensor) or type(t._data) is not _Storage or id(t._data) in seen:
+            continue
+        seen.add(id(t._data))
+        v = t._data._v
+        if type(v) is not _ARRAY or v.shape != () or not jnp.issubdtype(v.dtype, jnp.floating):
+            continue
+        value = np.asarray(v).item()
+        if value != value:  # NaN: not equal to itself
+            continue
+        opt, _ = slot.container  # (one optimizer's entries of one name: the same update)
+        leader = leaders.setdefault((id(opt), slot.key, str(v.dtype), value), v)
+        if leader is not v:
+            t._data._v = leader
+            changed = True
+    del storages  # (the call's storages are the tensors' own: nothing else to update)
+    return changed
+
+
+class _TooBig(Exception):
+    """An expression walk passed its budget (:func:`_merge_equal_outputs`)."""
+
+
+_CALL_PRIMITIVES = frozenset({"jit", "pjit", "closed_call", "core_call"})
+
+
+def _merge_equal_outputs(meta: _Meta, jaxpr: Any, n_state_outs: int) -> dict[int, int]:
+    """Write one output back to every state entry whose new value is the same scalar expression.
+
+    With shared ``step`` inputs (:func:`_share_equal_scalars`) every parameter computes the
+    same new count from the same input; this finds such scalar state outputs by the structure
+    of their computation (primitives, parameters, inputs; through nested jits), which proves
+    them equal, and points their write-backs (``meta.layout``, ``meta.hyper_writes``) at the
+    first, renumbered for a program that returns only the others: the storages keep holding
+    one array, and the program computes and returns it once.
+
+    Returns:
+        Output index -> the index of the output it equals (empty when none merge).
+    """
+    candidates = [
+        j
+        for j in range(n_state_outs)
+        if isinstance(jaxpr.outvars[j], jax.extend.core.Var) and jaxpr.outvars[j].aval.shape == ()
+    ]
+    if len(candidates) < 2:
+        return {}
+    budget = [200 + 50 * len(candidates)]
+    try:
+        keys = _expr_keys(jaxpr, [("in", i) for i in range(len(jaxpr.invars))], None, budget, {})
+        found = {j: keys(jaxpr.outvars[j]) for j in candidates}
+    except (_TooBig, KeyError, TypeError):
+        return {}
+    leader: dict[Any, int] = {}
+    remap = {j: leader.setdefault(k, j) for j, k in found.items()}
+    if all(j == r for j, r in remap.items()):
+        return {}
+    kept = [i for i in range(len(jaxpr.outvars)) if remap.get(i, i) == i]
+    position = {i: n for n, i in enumerate(kept)}
+
+    def new(j: int) -> int:
+        return position[remap.get(j, j)]
+
+    layout = []
+    for slot, action, info in meta.layout:
+        if action == "storage":
+            k, j, delta = info
+            info = (k, new(j), delta)
+        elif action == "new":
+            j, rg = info
+            info = (new(j), rg)
+        layout.append((slot, action, info))
+    meta.layout = layout
+    meta.hyper_writes = [
+        (group, k, ("out", new(v)) if kind == "out" else (kind, v))
+        for group, k, (kind, v) in meta.hyper_writes
+    ]
+    return remap
+
+
+def _expr_keys(
+    jaxpr: Any,
+    in_keys: list[Any],
+    const_keys: list[Any] | None,
+    budget: list[int],
+    producers: dict[int, dict[Any, Any]],
+) -> Callable[[Any], Any]:
+    """A function giving each variable of ``jaxpr`` a hashable key of its whole computation.
+
+    ``producers`` caches each jaxpr's variable -> (equation, output index) table.
+    """
+    producer = producers.get(id(jaxpr))
+    if producer is None:
+        producer = producers[id(jaxpr)] = {}
+        for eqn in jaxpr.eqns:
+            for idx, v in enumerate(eqn.outvars):
+                producer[v] = (eqn, idx)
+    env: dict[Any, Any] = dict(zip(jaxpr.invars, in_keys, strict=True))
+    if const_keys is not None:
+        env.update(zip(jaxpr.constvars, const_keys, strict=True))
+    else:
+        env.update((c, ("const", id(c))) for c in jaxpr.constvars)
+    literal = jax.extend.core.Literal
+
+    def key(v: Any) -> Any:
+        if isinstance(v, literal):
+            return ("literal", str(v.aval), repr(v.val))
+        k = env.get(v)
+        if k is not None:
+            return k
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooBig
+        eqn, idx = producer[v]
+        ins = tuple(key(x) for x in eqn.invars)
+        name = eqn.primitive.name
+        if eqn.effects:
+            k = ("effect", id(eqn), idx)
+        elif name in _CALL_PRIMITIVES and "jaxpr" in eqn.params:
+            sub = eqn.params["jaxpr"]
+            inner = getattr(sub, "jaxpr", sub)
+            consts = [("const", id(c)) for c in getattr(sub, "consts", ())]
+            k = _expr_keys(inner, list(ins), consts or None, budget, producers)(inner.outvars[idx])
+        else:
+            params = tuple(
+                sorted(
+                    (p, ("jaxpr", id(x)) if hasattr(x, "eqns") or hasattr(x, "jaxpr") else repr(x))
+                    for p, x in eqn.params.items()
+                )
+            )
+            k = (name, idx, params, ins)
+        env[v] = k
+        return k
+
+    return key
+
+
 class _Plan:
     """The state a compiled function reaches, collected once per structure (see ``__call__``)."""
 
@@ -978,7 +1156,14 @@ _MISS = object()  # what :meth:`_CompiledFunction._fast_call` returns when its g
 _CELL = operator.attrgetter("cell_contents")
 _DATA_RG = operator.attrgetter("_data", "_requires_grad")
 _CALL = operator.call
-_RAW = operator.attrgetter("_v" if hasattr(_Storage, "_v") else "value")
+_RAW = operator.attrgetter("_v")
+# The fields of a tensor just made by ``Tensor._wrap`` (``requires_grad`` is checked apart).
+_FRESH = operator.attrgetter("grad", "grad_fn", "_hooks", "_retains", "_acc", "_view")
+_FRESH_VALUES = (None, None, (), False, None, None)
+try:  # jax's concrete array class: neither a tracer nor one of the engine's pending values
+    from jax._src.array import ArrayImpl as _ARRAY
+except ImportError:  # another jax
+    _ARRAY = type(jax.device_put(np.zeros((), np.float32)))
 
 
 def _globals_getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -1028,6 +1213,7 @@ class _Fast:
     """
 
     __slots__ = (
+        "arg_values",
         "argspec",
         "autocast",
         "call",
@@ -1043,16 +1229,19 @@ class _Fast:
         "mod_version",
         "nargs",
         "news",
+        "no_rng",
         "objs",
         "opts",
         "plan",
         "program",
+        "rng_fill",
         "simple",
         "stable_ids",
         "state_dicts",
         "state_lookups",
         "storages",
         "tensors",
+        "uses_rng",
         "values",
         "zero_places",
         "zero_values",
@@ -1090,6 +1279,8 @@ class _CompiledFunction:
         self._glob_get = _globals_getter(self._global_names)
         # The steady state of the last program (see :class:`_Fast`), or None.
         self._fast: _Fast | None = None
+        # How often shared scalar state came back unshared (see ``__call__``).
+        self._share_lost = 0
         functools.update_wrapper(self, fn)
         _LIVE.add(self)
 
@@ -1106,6 +1297,7 @@ class _CompiledFunction:
         self._limit_warned = False
         self._engine_mode = False
         self._fast = None
+        self._share_lost = 0
 
     def _guard(self) -> tuple[Any, ...]:
         """Ids of what discovery starts from: closure cells, named globals, bound object."""
@@ -1167,21 +1359,29 @@ class _CompiledFunction:
             v = d.value
             arg_desc.append((v.shape, v.dtype, a._requires_grad, n_state + i))
             argspec.append((v.shape, v.dtype, a._requires_grad))
-        if tuple(desc) + tuple(arg_desc) != key[3]:
+        if tuple(desc) + tuple(arg_desc) != key[3] or _sharing(storages, n_state) != key[8]:
             return  # the write-back changed the state's form: the next call recompiles
+        # The slots the call checks: not the "fixed" ones (their getter returns the tensor
+        # itself), and each tensor checked once (a parameter is a module's and an optimizer's).
+        checked = [i for i, s in enumerate(plan.slots) if s.kind != "fixed"]
+        cpos = {i: c for c, i in enumerate(checked)}
         index = {s.name: i for i, s in enumerate(plan.slots)}
         tpos: dict[int, int] = {}
+        seen: dict[int, int] = {}
         tensors = []
         for i, o in enumerate(objs):
             if isinstance(o, Tensor):
-                tpos[i] = len(tensors)
-                tensors.append(o)
+                p = seen.get(id(o))
+                if p is None:
+                    p = seen[id(o)] = len(tensors)
+                    tensors.append(o)
+                tpos[i] = p
         news = []
         for name in program.news_names:
             i = index.get(name)
-            if i is None or i not in tpos:
+            if i is None or i not in tpos or i not in cpos:
                 return
-            news.append((i, tpos[i], desc[i][3]))
+            news.append((cpos[i], tpos[i], desc[i][3]))
         opts, groups, zero_places = [], [], []
         for opt in plan.roots.optimizer:
             state = opt.state
@@ -1235,10 +1435,10 @@ class _CompiledFunction:
                 return
             dicts[(id(opt), id(p))] = (functools.partial(opt.state.get, p), st)
             getters[i] = functools.partial(st.get, slot.key)
-        f.getters = getters
+        f.getters = [getters[i] for i in checked]
         f.state_lookups = [look for look, _ in dicts.values()]
         f.state_dicts = [st for _, st in dicts.values()]
-        f.objs = objs
+        f.objs = [objs[i] for i in checked]
         f.tensors = tensors
         f.data_rg = list(map(_DATA_RG, tensors))
         # Arguments must not alias the state (the storages the write-back keeps).
@@ -1269,6 +1469,13 @@ class _CompiledFunction:
         f.enabled = state.enabled
         f.autocast = _autocast_key(state.autocast)
         f.composed = operator.itemgetter(*composed) if len(composed) > 1 else _picker(composed)
+        # The generators' counters are read only when the program takes them as inputs
+        # (something draws); otherwise placeholders keep the positions of ``composed``.
+        n_gen = len(plan.roots.generator)
+        f.uses_rng = any(p >= n_flat - 2 * n_gen for p in positions) or any(meta.draws)
+        f.rng_fill = [None] * (2 * n_gen)
+        f.no_rng = [(None, None)] * n_gen
+        f.arg_values = [None] * len(args)
         f.guard = self._fast_guard()
         f.mod_mut = module_mod._mutations
         f.mod_version = f.mod_mut[0]
@@ -1276,30 +1483,45 @@ class _CompiledFunction:
             self._fast = f
 
     def _fast_call(self, f: _Fast, args: tuple[Any, ...]) -> Any:
-        """Run the armed program if nothing changed since the last call, else :data:`_MISS`."""
-        if (
-            f.mod_mut[0] != f.mod_version
-            or len(args) != f.nargs
-            or _TRACING[0]
-            or self._fast_guard() != f.guard
-        ):
+        """Run the armed program if nothing changed since the last call, else :data:`_MISS`.
+
+        Written for the per-call cost (a tiny step's whole overhead is a few microseconds):
+        C-level ``map``/``all`` passes over prebuilt lists, raw storage fields (``_v``)
+        instead of properties, an argument's shape and dtype compared only when its array is
+        not the one of the last call.
+        """
+        if f.mod_mut[0] != f.mod_version or len(args) != f.nargs or _TRACING[0]:
+            return _MISS
+        try:
+            guard = (
+                tuple(map(id, map(_CELL, self._closure))),
+                tuple(map(id, self._glob_get(self._globals))),
+            )
+        except (ValueError, KeyError):
+            return _MISS
+        bound = self._bound
+        if bound is not None:
+            attrs = getattr(bound, "__dict__", None)
+            guard = (*guard, id(bound), tuple(map(id, attrs.values())) if attrs else ())
+        if guard != f.guard:
             return _MISS
         arg_data = []
-        for a, (shape, dtype, rg) in zip(args, f.argspec, strict=True):
-            if not isinstance(a, Tensor):
+        last = f.arg_values
+        stable = f.stable_ids
+        for i, a in enumerate(args):
+            if type(a) is not Tensor and not isinstance(a, Tensor):
                 return _MISS
             d = a._data
-            if type(d) is not _Storage:
+            if type(d) is not _Storage or id(d) in stable:
                 return _MISS
-            v = d.value
-            if (
-                v.shape != shape
-                or v.dtype != dtype
-                or a._requires_grad != rg
-                or isinstance(v, jax.core.Tracer)
-            ):
-                return _MISS
-            if id(d) in f.stable_ids:
+            v = d._v
+            if v is not last[i]:
+                # (an ArrayImpl: neither a tracer nor a pending lazy value)
+                shape, dtype, _ = f.argspec[i]
+                if type(v) is not _ARRAY or v.shape != shape or v.dtype != dtype:
+                    return _MISS
+                last[i] = v
+            if a._requires_grad != f.argspec[i][2]:
                 return _MISS
             arg_data.append(d)
         if len(arg_data) > 1 and len(set(map(id, arg_data))) != len(arg_data):
@@ -1327,10 +1549,10 @@ class _CompiledFunction:
         values = f.values
         if not all(map(is_, map(_RAW, f.storages), values)):
             return _MISS
-        refs = sys.getrefcount
-        for k in f.donated:
-            if refs(values[k]) > 3:  # the storage, ``values`` and the call's argument
-                return _MISS
+        # A donated value must have no holder but its storage, ``values`` and the call's
+        # argument (the map's reference).
+        if f.donated and max(map(sys.getrefcount, map(values.__getitem__, f.donated))) > 3:
+            return _MISS
         for group, n, n_params, static_of, static in f.groups:
             if len(group) != n or len(group["params"]) != n_params:
                 return _MISS
@@ -1339,11 +1561,12 @@ class _CompiledFunction:
         if f.zero_places and [g.get(k) for g, k in f.zero_places] != f.zero_values:
             return _MISS
         state = _grad_mode._state
-        if state.enabled is not f.enabled or (
-            state.autocast is not None and _autocast_key(state.autocast) != f.autocast
-        ):
+        if state.enabled is not f.enabled:
             return _MISS
-        if state.autocast is None and f.autocast is not None:
+        if state.autocast is None:
+            if f.autocast is not None:
+                return _MISS
+        elif _autocast_key(state.autocast) != f.autocast:
             return _MISS
         plan = f.plan
         raw = [group[k] for group, k in plan.places]
@@ -1352,38 +1575,65 @@ class _CompiledFunction:
                 return _MISS
             if self._hyper(raw)[1] != f.hyper_form:
                 return _MISS
-        roots = plan.roots
-        rng = _rng_inputs(roots)
-        source = values + [d.value for d in arg_data] if arg_data else list(values)
+        source = values + [d._v for d in arg_data] if arg_data else list(values)
         source += self._hyper_leaves
-        for pair in rng:
-            source += pair
+        if f.uses_rng:
+            rng = _rng_inputs(plan.roots)
+            for pair in rng:
+                source += pair
+        else:
+            rng = f.no_rng
+            source += f.rng_fill
         program = f.program
         flat = f.call(*f.composed(source))
         del source
         storages, data_rg, objs = f.storages, f.data_rg, f.objs
         if f.simple:
-            targets = f.storages + arg_data if arg_data else storages
+            targets = storages + arg_data if arg_data else storages
+            st = None
             for k, j, delta in program.writes:
                 st = targets[k]
-                st.value = flat[j]
+                st._v = flat[j]
                 st.version += delta
+            del targets, st  # (they would count as holders of the storages below)
             wrap = Tensor._wrap
+            refs = sys.getrefcount
+            inference = state.inference
+            t = d = None
             for (setter, j, requires_grad), (i, p, k) in zip(program.news, f.news, strict=True):
+                t = objs[i]
+                d = t._data
+                # A new tensor (a ``.grad``) replaces one nobody else can see: no reference
+                # but the slot's, ``objs``, ``tensors``, this frame's and the argument's (5);
+                # its storage held by it, ``storages``, ``data_rg``, this frame and the
+                # argument's (5: no view of it); no weak reference, hook or autograd field.
+                # Then the old object takes the new value (it is what eager mode's fresh
+                # tensor would be); otherwise a new tensor is made.
+                if (
+                    refs(t) == 5
+                    and refs(d) == 5
+                    and _FRESH(t) == _FRESH_VALUES
+                    and t._inference is inference
+                    and not weakref.getweakrefcount(t)
+                ):
+                    d._v = flat[j]
+                    d.version = 0
+                    continue
                 t = wrap(flat[j], requires_grad=requires_grad)
                 setter(t)
                 objs[i] = tensors[p] = t
                 d = storages[k] = t._data
                 data_rg[p] = (d, requires_grad)
+            del t, d
             f.values = list(map(_RAW, storages))
             return wrap(flat[program.cuts[0]])
         outputs = program.split(flat)
         created: list[Tensor] = []
         result = self._finish(
             program,
-            f.storages + arg_data if arg_data else f.storages,
+            storages + arg_data if arg_data else storages,
             rng,
-            roots,
+            plan.roots,
             outputs,
             created,
         )
@@ -1494,6 +1744,7 @@ class _CompiledFunction:
         hyper, hyper_form = self._hyper([group[k] for group, k in plan.places])
         rng = _rng_inputs(roots)
         state = _grad_mode._state
+        n_state = _state_count(desc, len(plan.getters))
         key = (
             treedef,
             arg_static,
@@ -1503,8 +1754,25 @@ class _CompiledFunction:
             state.enabled,
             _autocast_key(state.autocast),
             donate,
+            _sharing(storages, n_state),
         )
         program = self._programs.get(key)
+        if (
+            program is None
+            and not self._engine_mode
+            and self._share_lost < 2
+            and _share_equal_scalars(plan, storages)
+        ):
+            # Equal scalar optimizer state (the per-parameter ``step`` counts) now holds one
+            # array per value: the program takes it once (see :func:`_share_equal_scalars`).
+            donate = tuple(
+                k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
+            )
+            key = (*key[:7], donate, _sharing(storages, n_state))
+            program = self._programs.get(key)
+            # (a known program: its write-back did not keep the arrays shared; after twice,
+            # stop reading values to share them)
+            self._share_lost += program is not None
         if program is None:
             slots = plan.slots + [
                 _Slot(f"arg{i}", "fixed", t, None) for i, t in enumerate(arg_tensors)
@@ -1521,7 +1789,17 @@ class _CompiledFunction:
             values = [st.value for st in storages]
             try:
                 program = self._trace(
-                    roots, slots, storages, plan.places, hyper, rng, args, kwargs, donate, values
+                    roots,
+                    slots,
+                    storages,
+                    plan.places,
+                    hyper,
+                    rng,
+                    args,
+                    kwargs,
+                    donate,
+                    values,
+                    key[8],
                 )
             except _GraphBreak as gb:
                 return self._fall_back(str(gb), gb, args, kwargs)
@@ -1704,6 +1982,7 @@ class _CompiledFunction:
         kwargs: Any,
         donate: tuple[bool, ...],
         values: list[Any],
+        share: tuple[int, ...] | None = None,
     ) -> _Program:
         meta = _Meta()
         fn = self._fn
@@ -1715,6 +1994,9 @@ class _CompiledFunction:
             ins = [None] * n
             for i, v in zip(order, [*given, *kept], strict=True):
                 ins[i] = v
+            if share is not None:  # storages holding one array read one input
+                for k, leader in enumerate(share):
+                    ins[k] = ins[leader]
             snap = _Snapshot(slots, storages, roots)
             pre_objects = {s.name: s.get() for s in slots}
             pre_versions = [st.version for st in storages]
@@ -1776,12 +2058,23 @@ class _CompiledFunction:
             for u, a in zip(used, closed.in_avals, strict=True)
         ]
         fun = jax.extend.core.jaxpr_as_fun(closed)
+        outs_info, values_info, sched_info, _ = traced.out_info
+        a = len(outs_info)
+        # State outputs proven equal to an earlier one are dropped (outside engine mode,
+        # which unflattens the full output): their slots take the earlier one's array.
+        keep = None
+        if not self._engine_mode:
+            remap = _merge_equal_outputs(meta, closed.jaxpr, a)
+            if remap:
+                keep = [i for i in range(len(closed.jaxpr.outvars)) if remap.get(i, i) == i]
+                a -= len(closed.jaxpr.outvars) - len(keep)
 
         def flat_program(*used_values: Any) -> Any:
             full = [None if f is None else jnp.zeros(f.shape, f.dtype) for f in fillers]
             for i, v in zip(used_idx, used_values, strict=True):
                 full[i] = v
-            return fun(*full)
+            outs = fun(*full)
+            return outs if keep is None else [outs[i] for i in keep]
 
         n_given = len(given)
         # (with the CPU compiler options of rustorch_fx._xla: convolutions use every thread)
@@ -1793,11 +2086,9 @@ class _CompiledFunction:
         first = jitted(*pick(flat_in))
         out_tree = jax.tree_util.tree_structure(traced.out_info)
         prog = _Program(jitted, meta, donate, order, pick, out_tree)
-        prog.first_outputs = jax.tree_util.tree_unflatten(out_tree, first)
-        outs_info, values_info, sched_info, _ = traced.out_info
-        a = len(outs_info)
         b = a + len(values_info)
         prog.cuts = (a, b, b + len(sched_info))
+        prog.first_outputs = prog.split(first)
         return prog
 
     def _outputs(

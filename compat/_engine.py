@@ -34,9 +34,14 @@ first time a key is seen it runs op by op with the per-op jitted functions (no n
 from the second time as one cached ``jax.jit`` program, so scripts whose graph changes every
 step never compile per step. Ops that keep forward residuals (loops, the fused Transformer
 layer) are recorded with them (the node's pullback holds pending residuals, and its application
-is recorded too). Convolutions (and their backward) run eagerly, as their own tuned programs
-(:mod:`rustorch_fx._xla`): recorded into a fused program, a small CNN's step measured ~35% more
-CPU time and ~1.2x the wall time. The first use of an op in grad mode (its residual policy is
+is recorded too). Convolutions and their backward run eagerly, as their own tuned programs
+(:mod:`rustorch_fx._xla`); the other ops between them form segments. Recorded into fused
+programs, convolutions cost a small CNN's step (``benchmarks/layers.py``) ~35% more CPU time
+and ~1.2x the wall time (forwards); their backwards recorded too cost ~1.3x the CPU time and
+~1.4x the wall time with XLA:CPU's default instruction schedule, and about the same as eager
+ones with the memory-optimised schedule that fused programs now get (2-core CPU, one process,
+interleaved samples). The built-in optimizers record their update too
+(:mod:`compat.optim.optimizer`). The first use of an op in grad mode (its residual policy is
 decided on concrete values), ops on JAX tracers, anomaly mode and threads other than the main
 one run eagerly. ``stats`` counts
 flushes, computed values, fused runs and compiles. The engine-facing API: :func:`set_lazy`,
@@ -769,7 +774,8 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
         op = _vjp_op(node.fn, node.static, node.key, node.diff, len(node.saved))
         out = apply(op, *node.saved, *cts)
         return tuple(out)
-    if node.pullback is None and _lazy_active():
+    if node.pullback is None and _lazy_active() and not _uses_convolution(node.fn):
+        # (a convolution's backward runs eagerly, as its forward does: see the module docstring)
         flat = tuple(_raw_value(v) if isinstance(v, Tensor) else v for v in (*node.saved, *cts))
         nargs = len(node.saved)
         op = _vjp_flat(node.fn, node.static, node.key, node.diff, nargs)
@@ -1079,8 +1085,10 @@ class _Segment:
             return _run_ops(ops, slots, *ext)
         program = entry.program
         if program is None:
-            tuned = any(_uses_convolution(op[0]) for op in ops)
-            program = _jit(functools.partial(_run_ops, tuple(ops), slots), tuned=tuned)
+            # Always with the XLA:CPU options: a program without convolutions keeps its
+            # instructions, scheduled for memory rather than concurrency (the CNN step of
+            # benchmarks/layers.py: ~1-2% less CPU time, 8-21% less wall time on 2 cores).
+            program = _jit(functools.partial(_run_ops, tuple(ops), slots))
             entry.program = program
             _FUSED[entry.key] = entry
             if len(_FUSED) > _FUSED_LIMIT:

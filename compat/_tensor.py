@@ -517,11 +517,14 @@ class Tensor:
         """The device holding the values, a :class:`compat.device`."""
         from compat import _device
 
-        value = self._value
-        devices = getattr(value, "devices", None)
-        if devices is None:  # a tracer inside compat.compile or a transform
-            return _device.device("cpu")
-        return _device._from_jax_device(next(iter(devices())))
+        value = _raw_value(self)
+        if type(value) is _Pending and len(jax.devices()) > 1:
+            value = value.get()  # (with one device, a pending value's device is known)
+        if type(value) is _Pending or isinstance(value, jax.core.Tracer):
+            # a tracer (compat.compile, a transform) has no device: its values live on the
+            # default device, as do pending results on a single-device machine
+            return _device._from_jax_device(jax.devices()[0])
+        return _device._from_jax_device(next(iter(value.devices())))
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number.

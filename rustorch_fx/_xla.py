@@ -1,22 +1,34 @@
-"""Per-``jit`` XLA compiler options that make convolutions faster on CPU.
+"""Per-``jit`` XLA compiler options that make CNN programs faster on CPU.
 
-XLA:CPU (jaxlib 0.10) hands each convolution to YNNPACK by default, and YNNPACK runs it on
-one thread; XLA's own (Eigen) convolution uses every thread. The option set returned by
-:func:`xla_cpu_compiler_options` keeps YNNPACK for what it does well (single dots and
-reductions, the rest of XLA:CPU's default ``xla_cpu_experimental_ynn_fusion_type``) and
-takes convolutions off it. A program without a convolution compiles to the same executable
-with or without it (checked by ``tests/test_nn_lowering.py``). Ungrouped convolutions get
+Two options, each measured on ``benchmarks/layers.py``'s CNN (jax 0.10.2, 2-core x86):
+
+- ``xla_cpu_experimental_ynn_fusion_type``: XLA:CPU (jaxlib 0.10) hands each convolution to
+  YNNPACK by default, and YNNPACK runs it on one thread; XLA's own (Eigen) convolution uses
+  every thread. The value keeps YNNPACK for what it does well (single dots and reductions,
+  the rest of XLA:CPU's default) and takes convolutions off it. A 64x32x32x32 -> 64-channel
+  3x3 convolution: forward 42 -> 17 ms, forward and both gradients 110 -> 66 ms.
+- ``xla_cpu_scheduler_type = CPU_SCHEDULER_TYPE_MEMORY_OPTIMIZED``: the default schedule
+  maximises concurrency, so in a large program (a whole training step) independent
+  multi-threaded thunks run at the same time and compete for the two cores; the
+  memory-optimised schedule orders them so that each runs alone on warm caches. The whole
+  CNN forward and backward as one jit, under the shared machine's load (interleaved medians,
+  three runs): process CPU time 76 -> 62, 84 -> 62 and 83 -> 69 ms per step, wall time
+  152 -> 114, 222 -> 136 and 218 -> 174 ms; results bit-identical. It changes only the order
+  of a program's instructions, never their numerics.
+
+A program without a convolution gets the same instructions with or without the options (only
+their order may differ; checked by ``tests/test_nn_lowering.py``). Ungrouped convolutions get
 faster; grouped (depthwise) ones got about 2x slower and transposed ones slightly slower
 (measurements in :mod:`rustorch_fx.nn._conv`), so compat tunes only ungrouped ones.
 
 The options are passed per ``jax.jit`` (``jax.jit(f, compiler_options=...)``), never through
-the global ``XLA_FLAGS``: importing rustorch_fx or compat changes no JAX setting. On GPU or TPU,
-or with a jaxlib that does not know the option, the options are empty, never an error.
-Measured (jax 0.10.2, 2-core x86, median ms): a 64x32x32x32 -> 64-channel 3x3 convolution,
-forward 42 -> 17, forward and both gradients 110 -> 66.
+the global ``XLA_FLAGS``: importing rustorch_fx or compat changes no JAX setting. On GPU or TPU
+the options are empty; an option the installed jaxlib does not know is left out (each is
+probed on its own), never an error.
 
-compat marks the convolution functions (:func:`_mark_convolution`) and compiles the programs
-of marked ops with the options (:func:`_jit`); every other program stays a plain ``jax.jit``.
+compat marks the convolution functions (:func:`_mark_convolution`, or :func:`_mark_own_program`
+for other ops that should not be fused) and compiles the programs of marked ops and of fused
+lazy segments with the options (:func:`_jit`); every other program stays a plain ``jax.jit``.
 
 Example:
     >>> import jax.numpy as jnp
@@ -36,11 +48,13 @@ import numpy as np
 
 __all__ = ["xla_cpu_compiler_options"]
 
-# XLA:CPU's default library fusions (jaxlib 0.10) less LIBRARY_FUSION_TYPE_INDIVIDUAL_CONVOLUTION.
+# XLA:CPU's default library fusions (jaxlib 0.10) less LIBRARY_FUSION_TYPE_INDIVIDUAL_CONVOLUTION,
+# and the memory-optimised instruction schedule (see the module docstring).
 _CPU_OPTIONS: dict[str, str] = {
     "xla_cpu_experimental_ynn_fusion_type": (
         "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
     ),
+    "xla_cpu_scheduler_type": "CPU_SCHEDULER_TYPE_MEMORY_OPTIMIZED",
 }
 
 
@@ -55,17 +69,18 @@ def _options_accepted(options: dict[str, str]) -> bool:
 
 @functools.cache
 def _cpu_options() -> dict[str, str]:
-    """The options when the default backend is CPU and jaxlib accepts them, else ``{}``.
+    """The options this jaxlib accepts when the default backend is CPU, else ``{}``.
 
-    Decided once per process (one tiny compile the first time).
+    Each option is probed on its own, so one unknown to a jaxlib does not drop the others.
+    Decided once per process (one tiny compile per option the first time).
     """
     try:
         backend = jax.default_backend()
     except RuntimeError:  # no backend could be initialized
         return {}
-    if backend != "cpu" or not _options_accepted(_CPU_OPTIONS):
+    if backend != "cpu":
         return {}
-    return dict(_CPU_OPTIONS)
+    return {k: v for k, v in _CPU_OPTIONS.items() if _options_accepted({k: v})}
 
 
 try:  # the current trace: ``eval_trace`` when no transformation is tracing
@@ -115,6 +130,16 @@ def _mark_convolution(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def _mark_own_program(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``fn`` to run as programs of its own in compat's lazy mode, as convolutions do.
+
+    For ops whose fused programs are slower than their own (e.g. the recurrent sequence op:
+    fused forward and backward need one scratch block above glibc's 32 MiB heap limit). The
+    mark is the convolution mark, so the op's programs also get the CPU options.
+    """
+    return _mark_convolution(fn)
+
+
 def _uses_convolution(fn: Any) -> bool:
     """Whether ``fn`` is a marked function, or a :func:`_jit` of one (a tuned jit)."""
     return type(fn) is _CpuJit or getattr(fn, _CONV_ATTR, False) is True
@@ -123,9 +148,10 @@ def _uses_convolution(fn: Any) -> bool:
 def _jit(fun: Callable[..., Any], *, tuned: bool = True, **kwargs: Any) -> Callable[..., Any]:
     """``jax.jit(fun, **kwargs)``, compiled with :func:`xla_cpu_compiler_options` if ``tuned``.
 
-    For compat's jit sites, with ``tuned=_uses_convolution(op)``: the options change only
-    programs with convolutions, and the tuned jit costs about half a microsecond more per call
-    (the trace check), so other programs stay plain ``jax.jit``. The result may also be called
+    For compat's jit sites: ``tuned=_uses_convolution(op)`` for one op's programs (the tuned
+    jit costs about half a microsecond more per call, the trace check, and the options do
+    little for a single small op, so unmarked ops stay plain ``jax.jit``), and tuned for the
+    fused programs of lazy segments (their schedule matters). The result may also be called
     inside a JAX trace (it then runs as a plain nested jit). Without options (GPU, TPU, a
     jaxlib without the option) it is always ``jax.jit``'s.
     """
@@ -143,13 +169,15 @@ def xla_cpu_compiler_options() -> dict[str, str]:
     Pass them per jit: ``jax.jit(step, compiler_options=xla_cpu_compiler_options())``. They
     change how XLA:CPU runs convolutions (XLA's multi-threaded kernel instead of
     single-threaded YNNPACK; about 1.6x faster for a typical CNN layer's forward and backward
-    on two cores) and leave programs without convolutions unchanged. Grouped (depthwise)
+    on two cores) and schedule a program's instructions for memory rather than concurrency
+    (a whole CNN training step used about 20% less CPU time on two cores). Programs without
+    convolutions keep their instructions (only the order may change). Grouped (depthwise)
     convolutions run about 2x slower with them: leave them out of a program dominated by
     those. No global JAX setting is touched.
 
     Returns:
-        A new dict of option names to values. Empty when the default backend is not CPU or
-        when the installed jaxlib does not know the option (so passing it is always safe).
+        A new dict of option names to values. Empty when the default backend is not CPU; an
+        option the installed jaxlib does not know is left out (so passing it is always safe).
 
     Example:
         >>> import jax, jax.numpy as jnp

@@ -587,3 +587,47 @@ def test_fast_path_notices_changes_between_calls():
     assert fast._compiles == 2 and not np.allclose(np.asarray(m[2].weight), before)
     fast(x, y=y)  # the same tensors by keyword: another signature
     assert fast._compiles == 3
+
+
+class _PartlyUsed(nn.Module):
+    """An MLP and a layer that only some steps use (its parameters' steps fall behind)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = _mlp()
+        self.side = nn.Linear(3, 2)
+
+    def forward(self, x, use_side=False):
+        out = self.body(x)
+        return out + self.side(x) if use_side else out
+
+
+def test_equal_step_counts_share_one_array_and_still_match_eager():
+    compat.manual_seed(0)
+    m1 = _PartlyUsed()
+    m2 = copy.deepcopy(m1)
+    o1, o2 = (compat.optim.AdamW(m.parameters(), lr=0.05) for m in (m1, m2))
+
+    def step_of(model, opt):
+        def step(x, y, use_side):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x, use_side), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    eager, fast = step_of(m1, o1), compat.compile(step_of(m2, o2))
+    x, y = _data()
+    for use_side in (True, True, True, False, False):
+        np.testing.assert_allclose(
+            eager(x, y, use_side).item(), fast(x, y, use_side).item(), rtol=2e-5
+        )
+        _assert_same_state((m1, o1), (m2, o2))
+    body = {id(o2.state[p]["step"]._data._v) for p in m2.body.parameters()}
+    side = {id(o2.state[p]["step"]._data._v) for p in m2.side.parameters()}
+    assert len(body) == 1 and len(side) == 1 and body != side  # 5 steps vs 3
+    assert len({id(o1.state[p]["step"]._data._v) for p in m1.body.parameters()}) == 4
+    # (use_side True, then False: the side layer's steps stop and split from the body's)
+    assert fast._compiles <= 3

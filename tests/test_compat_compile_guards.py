@@ -245,3 +245,64 @@ def test_programs_are_keyed_by_the_autocast_policy_not_the_region_object():
             keys.append(_compile._autocast_key(_grad_mode._state.autocast))
     assert keys[0] == keys[1] != keys[2]
     assert _compile._autocast_key(None) is None
+
+
+def test_unheld_grad_tensors_are_reused_and_held_ones_keep_their_values(twin):
+    fc = twin.models[1].fc
+    twin.run(1)
+    before = id(fc.weight.grad)
+    twin.run(2)  # nobody else holds the .grad tensors: the fast path refills them
+    assert id(fc.weight.grad) == before
+    held = fc.weight.grad
+    kept = np.asarray(held).copy()
+    view = fc.bias.grad[:1]
+    kept_view = np.asarray(view).copy()
+    twin.run(2)  # a held tensor (and a view's base) is replaced, as eager mode's zero_grad does
+    assert fc.weight.grad is not held
+    np.testing.assert_array_equal(np.asarray(held), kept)
+    np.testing.assert_array_equal(np.asarray(view), kept_view)
+    twin.check()
+    assert twin.compiles == 1 and twin.compiled._fast is not None
+
+
+def _autocast_twin(inside: bool):
+    compat.manual_seed(0)
+    models = [nn.Linear(3, 2)]
+    models.append(copy.deepcopy(models[0]))
+    opts = [compat.optim.SGD(m.parameters(), lr=0.1) for m in models]
+
+    def step_of(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            if inside:
+                with compat.autocast("cpu", dtype=compat.bfloat16):
+                    out = model(x)
+            else:
+                out = model(x)
+            loss = F.mse_loss(out.float(), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    return models, step_of(models[0], opts[0]), step_of(models[1], opts[1])
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["region-in-step", "step-in-region"])
+def test_autocast_region_compiles_without_a_graph_break(inside):
+    models, eager, step = _autocast_twin(inside)
+    compiled = compat.compile(step, fullgraph=True)  # a graph break would raise
+    x, y = compat.tensor(X), compat.tensor(Y)
+    for _ in range(3):
+        if inside:
+            want, got = eager(x, y), compiled(x, y)
+        else:
+            with compat.autocast("cpu", dtype=compat.bfloat16):
+                want, got = eager(x, y), compiled(x, y)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-2, atol=1e-3)
+    assert compiled._compiles == 1
+    np.testing.assert_allclose(
+        np.asarray(models[1].weight), np.asarray(models[0].weight), rtol=1e-2, atol=1e-3
+    )
+    assert models[1].weight.dtype == compat.float32

@@ -320,12 +320,13 @@ def test_a_module_training_step_with_adamw_is_one_program_per_step(lazy: None) -
         opt.step()
         return loss
 
-    for _ in range(3):
+    for _ in range(4):  # (the first update finds no state: its program is another one)
         step()
-    _engine.flush()
     _engine.stats.clear()
     losses = [step() for _ in range(3)]
-    # backward's end runs the optimizer update of the step before, this forward and backward
+    # the update is recorded (the parameters and the optimizer's state are pending), and
+    # backward's end runs the update of the step before, this forward and backward as one
+    assert _pending(model[0].weight) and _pending(opt.state[model[0].weight]["exp_avg"])
     assert _engine.stats["flushes"] == 3 and _engine.stats["fused"] == 3
     assert _engine.stats["compiles"] == 0
     values = [loss.item() for loss in losses]
@@ -412,17 +413,72 @@ def test_batchnorm_dropout_and_residual_ops_are_recorded_and_match_eager() -> No
     assert flushes[-1] == 1
 
 
-def test_convolutions_run_eagerly_in_lazy_mode(lazy: None) -> None:
+def test_convolutions_and_their_backward_run_eagerly_in_lazy_mode(lazy: None) -> None:
     # XLA:CPU runs a convolution faster as its own tuned program than fused into a segment
     conv = compat.nn.Conv2d(2, 3, 3, padding=1)
     x = compat.ones(1, 2, 4, 4) * 0.5
     assert _pending(x)
+    delivered: list[bool] = []
+    conv.weight.register_post_accumulate_grad_hook(lambda p: delivered.append(_pending(p.grad)))
     for step in range(2):  # the first use of an op in grad mode is eager anyway
         y = conv(x)
         assert not _pending(y) and not _pending(x)  # the conv ran what it reads first
         z = y.relu().sum()
         assert _pending(z) or step == 0  # (relu and sum may be new on the first step)
         z.backward()
+    # the backward's vjp ran as its own program too: the weight's gradient arrived computed
+    assert delivered == [False, False]
     assert not _pending(conv.weight.grad)
     ref = compat.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1)
     np.testing.assert_allclose(np.asarray(y.detach()), np.asarray(ref.detach()), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["AdamW", "SGD"])
+def test_an_optimizer_step_after_clip_grad_norm_is_recorded_and_matches_eager(name: str) -> None:
+    stats: list[dict[str, int]] = []
+
+    def run() -> list[Any]:
+        compat.manual_seed(1)
+        model = compat.nn.Sequential(compat.nn.Linear(4, 6), compat.nn.Tanh())
+        opt = getattr(compat.optim, name)(model.parameters(), lr=0.1, weight_decay=0.01)
+        x = compat.randn(3, 4)
+        norms = []
+        for i in range(5):
+            if i == 3:  # steps 1-2 meet new structures (first use, no optimizer state yet)
+                _engine.stats.clear()
+            opt.zero_grad()
+            loss = model(x).pow(2).sum()
+            loss.backward()
+            norms.append(compat.nn.utils.clip_grad_norm_(model.parameters(), 0.5))
+            opt.step()
+        stats.append(dict(_engine.stats))
+        st = opt.state[model[0].weight]
+        return [
+            *(_arr(n) for n in norms),
+            *(_arr(p) for p in model.parameters()),
+            *(_arr(v) for v in st.values()),
+        ]
+
+    eager, lazy = _both(run)
+    np.testing.assert_allclose(np.stack(eager[:5]), np.stack(lazy[:5]), rtol=1e-6)
+    _assert_same(eager[5:], lazy[5:])
+    # clipping and the update stay pending and run with the next forward and backward: one
+    # program per step, compiled in the first lazy run (the counts stop before the last read)
+    assert stats[-1] == {"flushes": 2, "fused": 2, "values": stats[-1]["values"]}
+
+
+def test_reading_the_device_runs_nothing_and_a_tracer_is_on_the_default_device(
+    lazy: None,
+) -> None:
+    import jax
+
+    x = compat.ones(3) * 2.0
+    assert x.device == compat.device("cpu") and _pending(x)
+    seen = []
+
+    def f(a: Any) -> Any:
+        seen.append(compat.Tensor._wrap(a).device)
+        return a
+
+    jax.jit(f)(jax.numpy.ones(2))
+    assert seen == [compat.device("cpu")]

@@ -541,3 +541,21 @@ def test_double_backward_matches_torch(kind, rng):
         grads.append([p.grad for p in m.parameters()])
     for g, expected in zip(*grads, strict=True):
         assert_close(g, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_sequence_op_runs_as_its_own_programs_in_lazy_mode(rng):
+    # Fused with the rest of a step, a long sequence's forward + backward needs one large
+    # scratch block that is mapped afresh on every call; the op runs on its own instead.
+    from compat import _engine
+
+    previous = _engine.set_lazy(True)
+    try:
+        m = nn.LSTM(IN, H)
+        x = compat.tensor(randn(rng, T, B, IN))
+        for _ in range(2):  # the first use of an op in grad mode runs eagerly anyway
+            out, _ = m(x)
+            assert not isinstance(_engine._raw_value(out), _engine._Pending)
+            (out * out).mean().backward()
+        assert m.weight_hh_l0.grad is not None
+    finally:
+        _engine.set_lazy(previous)

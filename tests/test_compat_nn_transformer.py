@@ -384,7 +384,9 @@ def test_encoder_layer_fused_path_is_one_op_and_falls_back(rng):
     x = compat.tensor(randn(rng, L, N, D), requires_grad=True)
     assert layer(x).grad_fn.name() in _FUSED
     assert layer.eval()(x).grad_fn.name() in _FUSED
-    silu = TransformerEncoderLayer(D, NH, FF, activation=F.silu)
+    # (eval mode: whether the layer fuses does not depend on the mode, and the eval-mode
+    # per-module programs are the ones ``ref`` below compiles anyway)
+    silu = TransformerEncoderLayer(D, NH, FF, activation=F.silu).eval()
     assert silu(x).grad_fn.name() not in _FUSED
     _unfused(layer)
     assert layer(x).grad_fn.name() not in _FUSED
@@ -551,7 +553,8 @@ def test_encoder_layers_are_deep_copies_and_init():
 def test_dropout_in_train_mode_is_statistical(rng):
     compat.manual_seed(0)
     layer = TransformerEncoderLayer(D, NH, FF, dropout=0.5)
-    x = compat.tensor(randn(rng, L, N, D))
+    # (an input that requires grad: the programs test_encoder_layer_fused_path_... compiled)
+    x = compat.tensor(randn(rng, L, N, D), requires_grad=True)
     a, b = layer(x), layer(x)
     assert not np.allclose(_np(a), _np(b))
     layer.eval()

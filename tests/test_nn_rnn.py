@@ -298,14 +298,19 @@ def _scan_carries(jaxpr) -> list[list[tuple[int, ...]]]:
 @pytest.mark.parametrize("lengths", [None, [5, 3]], ids=["full", "lengths"])
 def test_gradient_is_one_loop_forward_and_one_carrying_only_the_state_back(mode, lengths, rng):
     # dW_hh is one matrix product over all steps after the loop, not a per-step accumulation,
-    # and no loop is split off the tangent loop by partial evaluation.
+    # and no loop is split off the tangent loop by partial evaluation. The backward loop
+    # carries only the state's gradient; LSTM's and RNN's forward loop also carries the input
+    # projection (T, B, G * H), whose rows it overwrites with the tangent's coefficients.
     m = _module(mode)
     f = _ours(mode, m, lengths=None if lengths is None else jnp.array(lengths))
     x = jnp.asarray(randn(rng, T, B, IN))
     grad = jax.grad(lambda p: jnp.sum(f(x, None, p)[0] ** 2))
     scans = _scan_carries(jax.make_jaxpr(grad)(_params(m)).jaxpr)
     assert len(scans) == 2, scans
-    assert all(shape == (B, H) for carried in scans for shape in carried), scans
+    forward, backward = scans
+    assert all(shape == (B, H) for shape in backward), scans
+    buffer = [] if mode == "gru" else [(T, B, {"rnn": 1, "lstm": 4}[mode] * H)]
+    assert sorted(forward) == sorted([(B, H)] * (2 if mode == "lstm" else 1) + buffer), scans
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import numpy as np
 
 from compat import _dtype, _grad_mode
@@ -93,6 +94,17 @@ def _cast_to(x: Any, *, dtype: Any) -> Any:
     return x.astype(dtype)
 
 
+@functools.cache
+def _traced_device_type() -> str:
+    """The device type of traced values: that of JAX's default device (``"cpu"``, ``"cuda"``).
+
+    A tracer has no device of its own; ``compat.compile`` traces values that live on the
+    default device.
+    """
+    platform = jax.devices()[0].platform
+    return "cuda" if platform == "gpu" else platform
+
+
 def _float(t: Any) -> bool:
     return isinstance(t, Tensor) and t.is_floating_point()
 
@@ -106,13 +118,19 @@ class _Caster:
         self.cache: dict[tuple[int, int, str], Tensor] | None = {} if cache else None
 
     def _on_device(self, t: Tensor) -> bool:
+        value = t._value
+        if isinstance(value, jax.core.Tracer):  # inside compat.compile or a transform
+            return _traced_device_type() == self.device_type
         return t.device.type == self.device_type
 
     def _cast(self, t: Tensor, dtype: np.dtype) -> Tensor:
-        if np.dtype(t._value.dtype) == dtype:
+        value = t._value
+        if np.dtype(value.dtype) == dtype:
             return t
         leaf = t.grad_fn is None and t.requires_grad
-        if leaf and self.cache is not None:
+        # (never cache a traced cast: the tracer would outlive its trace, and a later trace
+        # in the same region would find it under the same key)
+        if leaf and self.cache is not None and not isinstance(value, jax.core.Tracer):
             key = (id(t), t._version, dtype.name)
             hit = self.cache.get(key)
             if hit is None:

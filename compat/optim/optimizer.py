@@ -5,7 +5,11 @@ core ``scale_by_*`` transform keeps its state under torch's names (``exp_avg``,
 ``momentum_buffer``, ...). An optimizer of this package holds torch's ``param_groups`` and
 ``state`` and, at :meth:`Optimizer.step`, runs **one** jitted program per parameter group that
 loads each parameter's state into that chain, applies the update and returns the new parameters
-and state, which are then written back in place (parameter versions bump as in torch).
+and state, which are then written back in place (parameter versions bump as in torch). In the
+engine's lazy mode (the default) that program is recorded like any op instead of run at once:
+the new parameters and state are pending values, so pending gradients (``clip_grad_norm_``
+after ``backward()``) force nothing to run and the update runs with the next forward and
+backward as one program.
 
 Hyperparameters (``lr``, ``betas``, ``weight_decay``, ...) enter that program as traced arrays,
 so a scheduler changing ``group["lr"]`` every step never recompiles it; only the options that
@@ -24,9 +28,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
+from compat import _engine
 from compat._grad_mode import enable_grad, no_grad
 from compat._tensor import Tensor
 from compat.utils.hooks import RemovableHandle
@@ -645,6 +651,9 @@ class Optimizer:
         """Subclass hook run after :meth:`load_state_dict` (torch's ``__setstate__`` fix-ups)."""
 
 
+_raw_value = _engine._raw_value
+
+
 def _cast_state(param: Tensor, key: Any, value: Any) -> Any:
     """A copy of a loaded state value: tensors cast to the parameter's dtype, except 'step'."""
     if isinstance(value, Tensor):
@@ -765,9 +774,13 @@ class _FxOptimizer(Optimizer):
             if not (k in self._nonzero and _is_zero(group[k]))
         }
         states = tuple(self._export_state(p) for p in params)
-        new_params, new_states = update(
-            tuple(p._value for p in params), tuple(p.grad._value for p in params), states, hyper
+        args = (
+            tuple(_raw_value(p) for p in params),
+            tuple(_raw_value(p.grad) for p in params),
+            states,
+            hyper,
         )
+        new_params, new_states = _run_update(update, args)
         with no_grad():
             for p, value, new in zip(params, new_params, new_states, strict=True):
                 p._inplace(f"{name}.step", Tensor._wrap(value))
@@ -789,7 +802,7 @@ class _FxOptimizer(Optimizer):
             value = st.get(key)
             if value is None:
                 continue
-            out[key] = value._value if isinstance(value, Tensor) else np.asarray(value)
+            out[key] = _raw_value(value) if isinstance(value, Tensor) else np.asarray(value)
         return out
 
     def _import_state(self, p: Tensor, new: dict[str, Any]) -> None:
@@ -797,7 +810,10 @@ class _FxOptimizer(Optimizer):
         for key, value in new.items():
             old = st.get(key)
             if isinstance(old, Tensor) and old.shape == value.shape:
-                old._data.value = value.astype(old._value.dtype)
+                dtype = _raw_value(old).dtype
+                if value.dtype != dtype:
+                    value = _engine._concrete(value).astype(dtype)
+                old._data.value = value
                 old._data.version += 1
             else:
                 st[key] = Tensor._wrap(value)
@@ -836,6 +852,42 @@ def _update_fn(cls: type[_FxOptimizer], static: tuple[Any, ...]) -> Callable[...
         return tuple(new_params), tuple(new_states)
 
     return jax.jit(update)
+
+
+def _run_update(update: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``update(*args)``: recorded in lazy mode, so the step joins the pending program.
+
+    In lazy mode (:func:`compat._engine.set_lazy`) the update is recorded like any op: pending
+    gradients (``clip_grad_norm_`` after ``backward()``) force nothing to run, and the new
+    parameters and state stay pending until something reads them (usually the next forward and
+    backward, which then run with this update as one program). Hyperparameters enter the record
+    as Python floats (a new ``lr`` is a new input, not a new program) and become float64 arrays
+    inside, as in the eager call. Anything the engine cannot record (tracers under
+    ``compat.compile``, numpy state loaded from an old checkpoint) runs the jitted update now.
+    """
+    if _engine._lazy_active():
+        params, grads, states, hyper = args
+        floats = jax.tree_util.tree_map(
+            lambda v: v if isinstance(v, jax.core.Tracer) else float(v), hyper
+        )
+        leaves, treedef = jax.tree_util.tree_flatten((params, grads, states, floats))
+        op = _recorded_update(update, treedef)
+        out = _engine._record(op, op, leaves)
+        if out is not _engine._NOT_LAZY:
+            return out
+    return update(*jax.tree_util.tree_map(_engine._concrete, args))
+
+
+@functools.lru_cache(maxsize=256)
+def _recorded_update(update: Callable[..., Any], treedef: Any) -> Callable[..., Any]:
+    """The jitted update of flat inputs (as the lazy engine records ops), per input structure."""
+
+    def flat_update(*leaves: Any) -> Any:
+        params, grads, states, floats = jax.tree_util.tree_unflatten(treedef, leaves)
+        hyper = jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.float64), floats)
+        return update(params, grads, states, hyper)
+
+    return jax.jit(flat_update)
 
 
 def _core_index(cls: type[_FxOptimizer], chain: tuple[Any, ...]) -> int | None:

@@ -38,6 +38,7 @@ from compat.nn import init
 from compat.nn.modules.module import Module
 from compat.nn.parameter import Parameter
 from compat.nn.utils.rnn import PackedSequence
+from rustorch_fx import _xla
 from rustorch_fx.errors import ArgumentTypeError, InvalidArgumentError, ShapeError
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
@@ -96,6 +97,17 @@ def _sequence_op(
     if packed:
         out = _nn.pack_padded(out, pack_index)
     return out, hidden
+
+
+# The sequence op runs as programs of its own (its forward, then its backward), never fused
+# into a lazy segment: the engine runs marked ops eagerly (see compat/_engine.py), as it does
+# convolutions. A fused forward + backward of the benchmark LSTM needs 56 MiB of scratch
+# memory in one block, above glibc's largest malloc size served from the heap (32 MiB), so
+# every call maps it afresh and page-faults through it (~14,000 faults per step); split, the
+# blocks are 8 and 26 MiB and are reused. Measured (2-layer LSTM, benchmarks/_layers_lstm.py,
+# process CPU time per step): 173 ms fused, 156 ms split. The mark also compiles these
+# programs with the XLA:CPU options (memory-optimised schedule; at most 2% either way here).
+_xla._mark_own_program(_sequence_op)
 
 
 _CELL_FNS = {

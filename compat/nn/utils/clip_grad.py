@@ -147,7 +147,10 @@ def clip_grad_norm_(
         >>> clip_grad_norm_([p], max_norm=1.0).item()
         5.0
     """
-    _nn.clip_grad_norm([], max_norm)  # validates max_norm
+    if type(max_norm) not in (int, float) or max_norm < 0:
+        # rustorch_fx validates (and raises); valid numbers skip it, as it computes (a clip of
+        # no gradients), and its computation waits for the backward program still running
+        _nn.clip_grad_norm([], max_norm)
     parameters = _tensors("clip_grad_norm_", parameters)  # a generator is read once
     grads = _grads("clip_grad_norm_", parameters)
     if not grads:
