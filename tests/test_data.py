@@ -908,24 +908,59 @@ os._exit(0)  # the main process dies without shutting its workers down
 
 
 def test_workers_exit_when_the_main_process_dies():
+    alive = _wait_for_exit(_ORPHAN_SCRIPT, 15)
+    assert not alive, f"orphaned workers still running: {alive}"
+
+
+# The race behind a flaky CI run: the main process dies before a slow worker has started.
+# Each worker is made to start late (its process target sleeps first), so by then its parent
+# is already init; it must still exit instead of waiting for messages forever.
+_LATE_WORKER_SCRIPT = """
+import os, sys, time
+import numpy as np
+from rustorch_fx.data import DataLoader, TensorDataset
+loader_module = sys.modules["rustorch_fx.data._loader"]
+loop = loader_module.worker_loop
+
+def late(*args):
+    time.sleep(1.5)
+    loop(*args)
+
+loader_module.worker_loop = late
+loader = DataLoader(TensorDataset(np.arange(100)), batch_size=2, num_workers=2)
+it = iter(loader)
+print(" ".join(str(p.pid) for p in it._workers.procs), flush=True)
+os._exit(0)
+"""
+
+
+def _wait_for_exit(script: str, seconds: float) -> list[int]:
+    """Run ``script``, which prints its two workers' pids and dies; the workers still alive.
+
+    Reads the pids, then waits for the main process only: the workers inherit its stdout, so
+    waiting for the pipe to close would wait for them too.
+    """
     import subprocess
     import sys
 
-    # Read the pids, then wait for the main process only: the workers inherit its stdout, so
-    # waiting for the pipe to close would wait for them too.
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert proc.wait(timeout=60) == 0
     proc.stdout.close()
     pids = [int(p) for p in line.split()]
     assert len(pids) == 2, line
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + seconds
     alive = pids
     while alive and time.monotonic() < deadline:
         time.sleep(0.1)
         alive = [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in _state(p)]
+    for pid in alive:  # a failing run must not leave them behind
+        os.kill(pid, signal.SIGKILL)
+    return alive
+
+
+def test_workers_that_start_after_the_main_process_died_exit():
+    alive = _wait_for_exit(_LATE_WORKER_SCRIPT, 15)
     assert not alive, f"orphaned workers still running: {alive}"
 
 

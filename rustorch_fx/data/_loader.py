@@ -15,6 +15,7 @@ import itertools
 import multiprocessing
 import multiprocessing.connection
 import numbers
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -429,6 +430,8 @@ class _Workers:
                 wid,
                 loader.num_workers,
                 loader.worker_init_fn,
+                # A fork server, not this process, is the parent of its workers.
+                None if ctx.get_start_method() == "forkserver" else os.getpid(),
             ),
             daemon=True,
         )

@@ -273,8 +273,14 @@ def worker_loop(
     worker_id: int,
     num_workers: int,
     init_fn: Callable[[int], None] | None,
+    parent: int | None = None,
 ) -> None:
     """The body of a worker process: fetch what the main process asks for until told to stop.
+
+    ``parent`` is the pid of the process that started this worker, read there before the
+    start (None where a fork server starts it, which then is the parent). Comparing against a
+    pid read in the worker instead would miss a main process that died before the worker got
+    that far: the worker would read its new parent (init) and never notice.
 
     Messages in: ``(task, index)``, ``("resume", None)`` (start a new epoch of an iterable
     dataset) or None (stop). Messages out: ``(task, "ok", batch, skipped)``,
@@ -282,7 +288,8 @@ def worker_loop(
     ``(task, "error", Failure, skipped)`` and ``("resume", "ack", None, [])``.
     """
     global _worker_info
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
     _watch_parent(parent)
     _detach_from_jax()
     _shm.enable_shared_allocation()
@@ -343,10 +350,10 @@ def _watch_parent(parent: int) -> None:
 
     def watch() -> None:
         while True:
-            time.sleep(_PARENT_CHECK_S)
             if os.getppid() != parent:
                 _shm.remove_leftovers(os.getpid())
                 os._exit(0)
+            time.sleep(_PARENT_CHECK_S)
 
     threading.Thread(target=watch, name="rustorch_fx-worker-watchdog", daemon=True).start()
 
