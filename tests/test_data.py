@@ -164,7 +164,7 @@ def _orphan_segments() -> list[str]:
 def _no_leaked_workers():
     before = {p.pid for p in _children()}
     yield
-    deadline = time.monotonic() + 5  # a segment of a worker killed in another test process
+    deadline = time.monotonic() + 15  # a segment of a worker killed in another test process
     while time.monotonic() < deadline and (  # lives until that process removes it
         {p.pid for p in _children()} - before or _orphan_segments()
     ):
@@ -780,7 +780,7 @@ def test_killed_worker_raises_quickly():
         DataError, match=r"worker \(pid \d+, worker id \d\) exited unexpectedly with exit code -9"
     ):
         list(loader)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # not a timing check: it must not wait for a hang
 
 
 def test_timeout_raises_data_error():
@@ -791,7 +791,7 @@ def test_timeout_raises_data_error():
     start = time.monotonic()
     with pytest.raises(DataError, match=r"DataLoader timed out after 0.5 seconds"):
         next(it)
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 5  # not a timing check: a Slow batch takes 6 s
 
 
 def test_breaking_out_leaves_no_workers_or_segments():
