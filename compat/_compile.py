@@ -870,6 +870,8 @@ class _Program:
         self.out_tree = out_tree
         self.first_outputs: Any = None
         self.op: Any = None  # the program as an engine op (engine mode), made on first use
+        # The hyperparameter values compiled in as constants, or None (they are inputs).
+        self.baked: tuple[float, ...] | None = None
         # Where the flat outputs split into state outputs, output values, scheduler arguments
         # and generator words.
         self.cuts = (0, 0, 0)
@@ -1263,6 +1265,9 @@ class _CompiledFunction:
         self._plan: _Plan | None = None
         self._hyper_cache: tuple[Any, Any, Any] = (None, None, None)
         self._hyper_leaves: list[Any] = []
+        # Hyperparameters are compile-time constants until one changes (see :meth:`_bake`);
+        # then every later program takes them as inputs.
+        self._hyper_varied = False
         # The function returns tensors that the caller backpropagates through: each call is
         # one engine op (no donation), so its outputs carry a grad_fn.
         self._engine_mode = False
@@ -1294,6 +1299,7 @@ class _CompiledFunction:
         self._eager_reason = None
         self._compiles = 0
         self._hyper_cache = (None, None, None)
+        self._hyper_varied = False
         self._limit_warned = False
         self._engine_mode = False
         self._fast = None
@@ -1571,6 +1577,9 @@ class _CompiledFunction:
         plan = f.plan
         raw = [group[k] for group, k in plan.places]
         if raw != self._hyper_cache[0]:
+            if f.program.baked is not None:  # (its hyperparameters are constants)
+                self._hyper_varied = True
+                return _MISS
             if not all(_is_number_like(v) and not _hyper_zero(v) for v in raw):
                 return _MISS
             if self._hyper(raw)[1] != f.hyper_form:
@@ -1662,6 +1671,38 @@ class _CompiledFunction:
         self._hyper_leaves = jax.tree_util.tree_leaves(hyper)
         return hyper, hyper_form
 
+    def _bake(self, plan: _Plan, raw: list[Any]) -> tuple[float, ...] | None:
+        """The hyperparameter values to compile in as constants, or None to take them as inputs.
+
+        A constant costs the program call nothing (an input is one more argument to check and
+        pass, and a float64 scalar to convert), so a step whose learning rate never changes
+        gets the cheaper program. The first change (a new ``lr`` set by hand, a scheduler
+        stepping inside it) recompiles once, with every hyperparameter as an input, and later
+        changes reuse that program. A function that reaches a learning-rate scheduler, or
+        groups one was attached to (``initial_lr`` set), take inputs from the start, as does
+        engine mode.
+        The numerics are the same either way: the constant is the float64 value the input
+        would have held.
+        """
+        if self._hyper_varied or self._engine_mode or not raw:
+            return None
+        if plan.roots.scheduler or any("initial_lr" in group for group, _ in plan.places):
+            return None
+        if not all(map(_is_number_like, raw)):  # (a tensor, or a tracer of an outer trace)
+            return None
+        leaves: list[float] = []
+        for v in raw:
+            leaves.extend(float(x) for x in (v if isinstance(v, tuple | list) else (v,)))
+        if len(leaves) != len(self._hyper_leaves) or any(x != x for x in leaves):
+            return None  # (NaN: never equal to itself, so a program of it is never reused)
+        bake = tuple(leaves)
+        for program in self._programs.values():
+            if program.baked is not None and program.baked != bake:
+                # A baked program of other values exists: the values change.
+                self._hyper_varied = True
+                return None
+        return bake
+
     @staticmethod
     def _arg_ids(arg_tensors: list[Tensor]) -> set[int]:
         return {id(_views.root_of(t._data)) for t in arg_tensors}
@@ -1677,6 +1718,15 @@ class _CompiledFunction:
     # -- the call -----------------------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # (armed only after a compiled call: never with the eager backend, before the
+        # warm-up or after a graph break, so it is checked first)
+        fast = self._fast
+        if fast is not None:
+            if not kwargs:
+                out = self._fast_call(fast, args)
+                if out is not _MISS:
+                    return out
+            self._fast = fast = None  # (it holds the state values: donation checks holders)
         if self._eager_backend:
             return self._fn(*args, **kwargs)
         if self._eager_reason is not None:
@@ -1688,12 +1738,6 @@ class _CompiledFunction:
             self._warm = True
             self._engine_mode = _needs_backward(out)
             return out
-        if self._fast is not None:
-            if not kwargs:
-                out = self._fast_call(self._fast, args)
-                if out is not _MISS:
-                    return out
-            self._fast = None  # (it holds the state values: donation checks their holders)
         plan = self._plan
         # The fast path: positional arguments that are tensors or the very objects of the last
         # call, the same objects reached from the closure and globals, and the same state
@@ -1741,7 +1785,9 @@ class _CompiledFunction:
                 k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
             )
         # The same hyperparameter values as last call: reuse their device arrays.
-        hyper, hyper_form = self._hyper([group[k] for group, k in plan.places])
+        raw = [group[k] for group, k in plan.places]
+        hyper, hyper_form = self._hyper(raw)
+        bake = self._bake(plan, raw)
         rng = _rng_inputs(roots)
         state = _grad_mode._state
         n_state = _state_count(desc, len(plan.getters))
@@ -1755,6 +1801,7 @@ class _CompiledFunction:
             _autocast_key(state.autocast),
             donate,
             _sharing(storages, n_state),
+            bake,
         )
         program = self._programs.get(key)
         if (
@@ -1768,7 +1815,7 @@ class _CompiledFunction:
             donate = tuple(
                 k not in keep and sys.getrefcount(st.value) <= 2 for k, st in enumerate(storages)
             )
-            key = (*key[:7], donate, _sharing(storages, n_state))
+            key = (*key[:7], donate, _sharing(storages, n_state), bake)
             program = self._programs.get(key)
             # (a known program: its write-back did not keep the arrays shared; after twice,
             # stop reading values to share them)
@@ -1784,6 +1831,7 @@ class _CompiledFunction:
                 "grad mode": state.enabled,
                 "autocast": _autocast_key(state.autocast),
                 "donation": donate,
+                "hyperparameters": "inputs" if bake is None else f"constants {bake}",
             }
             self._log_recompile(named)
             values = [st.value for st in storages]
@@ -1800,6 +1848,7 @@ class _CompiledFunction:
                     donate,
                     values,
                     key[8],
+                    bake,
                 )
             except _GraphBreak as gb:
                 return self._fall_back(str(gb), gb, args, kwargs)
@@ -1983,6 +2032,7 @@ class _CompiledFunction:
         donate: tuple[bool, ...],
         values: list[Any],
         share: tuple[int, ...] | None = None,
+        bake: tuple[float, ...] | None = None,
     ) -> _Program:
         meta = _Meta()
         fn = self._fn
@@ -2052,10 +2102,17 @@ class _CompiledFunction:
         # dispatch path, no per-call pytree of lists); the others become unused constants.
         closed = traced.jaxpr
         used = _used_inputs(closed.jaxpr)
+        # Baked hyperparameters (see :meth:`_bake`) are constants of the program, not inputs:
+        # the same jaxpr, with their values where their inputs were.
+        consts: dict[int, Any] = {}
+        if bake is not None:
+            for j, v in enumerate(bake):
+                consts[n + j] = np.asarray(v, closed.in_avals[n + j].dtype)
+                used[n + j] = False
         used_idx = [i for i, u in enumerate(used) if u]
         fillers = [
-            None if u else jax.ShapeDtypeStruct(a.shape, a.dtype)
-            for u, a in zip(used, closed.in_avals, strict=True)
+            None if u else consts.get(i, jax.ShapeDtypeStruct(a.shape, a.dtype))
+            for i, (u, a) in enumerate(zip(used, closed.in_avals, strict=True))
         ]
         fun = jax.extend.core.jaxpr_as_fun(closed)
         outs_info, values_info, sched_info, _ = traced.out_info
@@ -2070,7 +2127,10 @@ class _CompiledFunction:
                 a -= len(closed.jaxpr.outvars) - len(keep)
 
         def flat_program(*used_values: Any) -> Any:
-            full = [None if f is None else jnp.zeros(f.shape, f.dtype) for f in fillers]
+            full = [
+                f if f is None or isinstance(f, np.ndarray) else jnp.zeros(f.shape, f.dtype)
+                for f in fillers
+            ]
             for i, v in zip(used_idx, used_values, strict=True):
                 full[i] = v
             outs = fun(*full)
@@ -2086,6 +2146,7 @@ class _CompiledFunction:
         first = jitted(*pick(flat_in))
         out_tree = jax.tree_util.tree_structure(traced.out_info)
         prog = _Program(jitted, meta, donate, order, pick, out_tree)
+        prog.baked = bake
         b = a + len(values_info)
         prog.cuts = (a, b, b + len(sched_info))
         prog.first_outputs = prog.split(first)

