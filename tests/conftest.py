@@ -61,6 +61,32 @@ def _share_compiled_programs() -> None:
 
 _share_compiled_programs()
 
+
+def _cheap_llvm_codegen() -> None:
+    """Compile the tests' XLA programs with LLVM's optimizations off (``-O0``).
+
+    Most of the suite's time is XLA compiling thousands of small programs once each, and most
+    of a CPU compile is LLVM optimizing the generated code. XLA's HLO passes (fusion, layout,
+    algebraic simplification) still run: the programs compute what users' programs compute,
+    op for op; only the machine code is less tuned, which tiny test shapes do not notice.
+    Results differ from the optimized build by rounding only (LLVM at -O3 contracts some
+    multiply-adds into FMAs): on a GELU + normalization program and its gradient, at most
+    2.6e-6 absolute on values of order 1, well inside the tests' float32 tolerances; every
+    comparison against torch still holds. Measured on tests/test_nn_attention.py + tests/test_autodiff.py from an empty
+    compilation cache: 61.6 -> 45.0 s of CPU time (the XLA compile of a mixed set of programs
+    alone: 1.26 -> 0.79 s). ``RUSTORCH_TEST_XLA_OPT=1`` keeps XLA's default level. Set in the
+    environment before the first computation (XLA reads its flags when the backend starts), so
+    the scripts the tests run in subprocesses compile alike and share the cached programs.
+    """
+    if os.environ.get("RUSTORCH_TEST_XLA_OPT", "") not in ("", "0"):
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_backend_optimization_level" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
+
+
+_cheap_llvm_codegen()
+
 _TORCH_TO_NP = {
     torch.float16: np.float16,
     torch.float32: np.float32,

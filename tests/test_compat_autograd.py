@@ -833,12 +833,13 @@ def test_autograd_argument_misuse():
 
 # -- property tests: random op chains ---------------------------------------------------------
 
-# Chains through saturating tanh lose the last bits of 1 - tanh(v)**2 to cancellation, and
-# XLA's tanh differs from torch's by an ulp near 1: absolute differences reach ~2e-6 on
-# gradients of order 1, so the chains are compared at atol=1e-5 (rtol stays 1e-5).
-_CHAIN_TOL = {"rtol": 1e-5, "atol": 1e-5}
-# Second derivatives through those chains compound it (seen: 3.5e-5 on tanh(square(.))).
-_CHAIN_TOL_2 = {"rtol": 1e-4, "atol": 1e-4}
+# The chains run in float64. In float32, chains through a saturating tanh lose the last bits of
+# 1 - tanh(v)**2 to cancellation and multiply that error by whatever came before: a full run
+# saw 1.3e-5 absolute on a gradient of order 1e-5 (and compat's fused and op-by-op programs
+# round differently, so the example did not even reproduce). In float64 the chains agree well
+# inside these tolerances (600 examples checked); what is tested is the chain rule, not rounding.
+_CHAIN_TOL = {"rtol": 1e-7, "atol": 1e-9}
+_CHAIN_TOL_2 = {"rtol": 1e-6, "atol": 1e-8}
 _BINARY = ["add", "sub", "mul", "div"]
 _UNARY = ["neg", "tanh", "sin", "square"]
 
@@ -888,7 +889,7 @@ def _chain(steps, x, y):
 @given(steps=st.lists(_STEP, min_size=1, max_size=6), seed=st.integers(0, 2**16))
 def test_random_op_chains_match_torch(steps, seed):
     r = np.random.default_rng(seed)
-    a, b = randn(r, *SHAPE), randn(r, *SHAPE)
+    a, b = randn(r, *SHAPE, dtype=np.float64), randn(r, *SHAPE, dtype=np.float64)
     xc, xt = pair(a)
     yc, yt = pair(b)
     out_c = _chain(steps, xc, yc).sum()
@@ -907,7 +908,7 @@ def test_random_op_chains_match_torch(steps, seed):
 @given(steps=st.lists(_STEP, min_size=1, max_size=4), seed=st.integers(0, 2**16))
 def test_random_op_chains_second_order_match_torch(steps, seed):
     r = np.random.default_rng(seed)
-    a, b = randn(r, *SHAPE), randn(r, *SHAPE)
+    a, b = randn(r, *SHAPE, dtype=np.float64), randn(r, *SHAPE, dtype=np.float64)
     res = []
     for x, y, ag in zip(pair(a), pair(b), (autograd, torch.autograd)):
         out = _chain(steps, x, y).sum()

@@ -1,8 +1,8 @@
 """The quickstart examples run, train, checkpoint and report a test accuracy.
 
-``examples/quickstart.py`` is an ordinary PyTorch script: it runs under real torch and unchanged
-under ``python -m compat`` (one short epoch each, in a fresh process). The functional version
-runs in-process. Full runs (10 epochs, >= 95% accuracy) are measured by hand; see
+``examples/quickstart.py`` is an ordinary PyTorch script: it runs under real torch (in this
+process, as ``__main__``) and unchanged under ``python -m compat`` (in a fresh process: the
+README's main command), one short epoch each. The functional version runs in-process. Full runs (10 epochs, >= 95% accuracy) are measured by hand; see
 docs/quickstart.md.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -38,11 +39,17 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _run_script(tmp_path: Path, *prefix: str) -> tuple[str, Path]:
+def _args(checkpoint: Path) -> list[str]:
+    """One short epoch, seeded, checkpointing to ``checkpoint``."""
+    flags = ["--epochs", "1", "--batch-size", "32", "--lr", "0.01", "--seed", "1"]
+    return [*flags, "--checkpoint", str(checkpoint)]
+
+
+def _run_script(tmp_path: Path) -> tuple[str, Path]:
+    """``python -m compat examples/quickstart.py ...`` in a fresh process: its stdout."""
     checkpoint = tmp_path / "digits.pt"
     out = subprocess.run(
-        [sys.executable, *prefix, str(QUICKSTART), "--epochs", "1", "--batch-size", "32"]
-        + ["--lr", "0.01", "--checkpoint", str(checkpoint), "--seed", "1"],
+        [sys.executable, "-m", "compat", str(QUICKSTART), *_args(checkpoint)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -78,8 +85,12 @@ def _check_torch_checkpoint(checkpoint: Path) -> None:
     assert saved["scheduler"]["last_epoch"] == 44
 
 
-def test_quickstart_runs_under_torch(tmp_path):
-    text, checkpoint = _run_script(tmp_path)
+def test_quickstart_runs_under_torch(tmp_path, capsys, monkeypatch):
+    checkpoint = tmp_path / "digits.pt"
+    monkeypatch.setattr(sys, "argv", [str(QUICKSTART), *_args(checkpoint)])
+    capsys.readouterr()
+    runpy.run_path(str(QUICKSTART), run_name="__main__")
+    text = capsys.readouterr().out
     accuracy = _check_report(text, "torch")
     # One epoch of the one-cycle schedule already learns the digits well.
     assert accuracy > 0.85, text
@@ -89,7 +100,7 @@ def test_quickstart_runs_under_torch(tmp_path):
 
 
 def test_quickstart_runs_unchanged_under_compat(tmp_path):
-    text, checkpoint = _run_script(tmp_path, "-m", "compat")
+    text, checkpoint = _run_script(tmp_path)
     accuracy = _check_report(text, "compat")
     assert accuracy > 0.85, text
     assert "\r" not in text
