@@ -17,7 +17,9 @@ Two options, each measured on ``benchmarks/layers.py``'s CNN (jax 0.10.2, 2-core
   of a program's instructions, never their numerics.
 
 A program without a convolution gets the same instructions with or without the options (only
-their order may differ; checked by ``tests/test_nn_lowering.py``). Ungrouped convolutions get
+their order may differ; checked by ``tests/test_nn_lowering.py``), but the order can cost: a
+whole MLP training step (benchmarks/step.py) ran 6-8% slower under the memory-optimised
+schedule, so ``compat.compile`` gives the options only to steps containing a convolution. Ungrouped convolutions get
 faster; grouped (depthwise) ones got about 2x slower and transposed ones slightly slower
 (measurements in :mod:`rustorch_fx.nn._conv`), so compat tunes only ungrouped ones.
 
@@ -171,7 +173,8 @@ def xla_cpu_compiler_options() -> dict[str, str]:
     single-threaded YNNPACK; about 1.6x faster for a typical CNN layer's forward and backward
     on two cores) and schedule a program's instructions for memory rather than concurrency
     (a whole CNN training step used about 20% less CPU time on two cores). Programs without
-    convolutions keep their instructions (only the order may change). Grouped (depthwise)
+    convolutions keep their instructions, but the order can make them slower (an MLP training
+    step: 6-8%): pass the options to programs with convolutions. Grouped (depthwise)
     convolutions run about 2x slower with them: leave them out of a program dominated by
     those. No global JAX setting is touched.
 

@@ -213,3 +213,39 @@ def test_engine_mode_inputs_that_are_results_or_views():
     strict(base[:3])
     with pytest.raises(TracingError, match="a view that requires grad"):
         strict(base[:3])
+
+
+def test_only_steps_with_convolutions_get_the_cpu_compiler_options():
+    """A step with an XLA convolution compiles with rustorch_fx's CPU options; one without, plain.
+
+    (8 input channels: a 3x3 convolution with fewer is computed directly, without one.)
+    """
+    from rustorch_fx import _xla
+
+    def compiled_program(net, x, y):
+        opt = compat.optim.SGD(net.parameters(), lr=0.1)
+
+        @compat.compile
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        for _ in range(3):
+            step(x, y)
+        (program,) = step._programs.values()
+        return program.jitted
+
+    y = compat.tensor([0, 1])
+    mlp = compiled_program(
+        nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 2)), compat.randn(2, 4), y
+    )
+    cnn = compiled_program(
+        nn.Sequential(nn.Conv2d(8, 2, 3), nn.Flatten(), nn.Linear(8, 2)),
+        compat.randn(2, 8, 4, 4),
+        y,
+    )
+    assert type(mlp) is not _xla._CpuJit
+    assert (type(cnn) is _xla._CpuJit) == bool(_xla.xla_cpu_compiler_options())
