@@ -67,7 +67,7 @@ import jax.numpy as jnp
 
 from compat import _grad_mode
 from rustorch_fx import _boundary
-from rustorch_fx._xla import _at_top_level, _jit, _uses_convolution
+from rustorch_fx._xla import _at_top_level, _jit, _runs_alone, _uses_convolution
 from rustorch_fx.errors import AutogradError, RusTorchError
 
 if TYPE_CHECKING:
@@ -483,7 +483,7 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
     pullback = None
     out = _NOT_LAZY
     try:
-        if _LAZY and state.lazy_thread and not state.anomaly and not _uses_convolution(fn):
+        if _LAZY and state.lazy_thread and not state.anomaly and not _runs_alone(fn):
             # (any op seen for the first time in grad mode runs eagerly: whether it keeps
             # forward residuals is decided once, on concrete values)
             keeps = _KEEPS_RESIDUALS.get(key) if diff else False
@@ -774,7 +774,7 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
         op = _vjp_op(node.fn, node.static, node.key, node.diff, len(node.saved))
         out = apply(op, *node.saved, *cts)
         return tuple(out)
-    if node.pullback is None and _lazy_active() and not _uses_convolution(node.fn):
+    if node.pullback is None and _lazy_active() and not _runs_alone(node.fn):
         # (a convolution's backward runs eagerly, as its forward does: see the module docstring)
         flat = tuple(_raw_value(v) if isinstance(v, Tensor) else v for v in (*node.saved, *cts))
         nargs = len(node.saved)
@@ -782,7 +782,7 @@ def _node_vjp(node: Node, cts: list[Any], create_graph: bool) -> tuple[Any, ...]
         out = _record(op, (op, nargs), flat)
         if out is not _NOT_LAZY:
             return tuple(out)
-    if node.pullback is not None and _lazy_active() and not _uses_convolution(node.fn):
+    if node.pullback is not None and _lazy_active() and not _runs_alone(node.fn):
         leaves, treedef = jax.tree_util.tree_flatten(node.pullback)
         op = _pullback_flat(node.fn, node.key, node.diff, treedef, len(leaves))
         flat = (*leaves, *(_raw_value(c) if isinstance(c, Tensor) else c for c in cts))

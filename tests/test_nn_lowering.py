@@ -411,3 +411,12 @@ def test_cpu_jit_runs_at_top_level_and_under_transformations():
     assert_close(jax.grad(f)(x), jax.grad(ref)(x))
     assert_close(jax.vmap(f)(x[:, None]), jax.vmap(ref)(x[:, None]))
     assert jax.eval_shape(f, x).shape == ()
+
+
+def test_own_program_ops_run_alone_without_the_convolution_options():
+    """The recurrent sequence op is never fused into a lazy segment, and its jits are plain."""
+    from compat.nn.modules import rnn as rnn_modules
+
+    op = rnn_modules._sequence_op
+    assert _xla._runs_alone(op) and not _xla._uses_convolution(op)
+    assert _xla._runs_alone(nn.conv2d) and not _xla._runs_alone(nn.linear)
