@@ -1002,6 +1002,21 @@ _CALL_PRIMITIVES = frozenset({"jit", "pjit", "closed_call", "core_call"})
 _CONVOLUTION = frozenset({"conv_general_dilated"})
 
 
+def _tuned_convolution(eqn: Any) -> bool:
+    """Whether a convolution equation is one the CPU options speed up.
+
+    Ungrouped and not transposed: grouped ones ran about 2x slower with them, transposed ones
+    slightly slower (see rustorch_fx.nn._conv). The backward of a strided convolution is a
+    transposed one, but its forward is in the same program.
+    """
+    p = eqn.params
+    return (
+        p.get("feature_group_count", 1) == 1
+        and p.get("batch_group_count", 1) == 1
+        and all(d == 1 for d in p.get("lhs_dilation") or ())
+    )
+
+
 def _merge_equal_outputs(meta: _Meta, jaxpr: Any, n_state_outs: int) -> dict[int, int]:
     """Write one output back to every state entry whose new value is the same scalar expression.
 
@@ -1169,6 +1184,102 @@ try:  # jax's concrete array class: neither a tracer nor one of the engine's pen
     from jax._src.array import ArrayImpl as _ARRAY
 except ImportError:  # another jax
     _ARRAY = type(jax.device_put(np.zeros((), np.float32)))
+
+
+# The code objects of generated fast-path checks, by structure (see _fast_check).
+_CHECK_CODE: dict[tuple[Any, ...], types.CodeType] = {}
+
+
+def _check_code(structure: tuple[Any, ...]) -> types.CodeType:
+    """Compile the fast-path check for ``structure`` (see :meth:`_CompiledFunction._fast_check`)."""
+    (nargs, n_cells, names, bound, opts, n_lookups, n_getters, n_tensors, n_storages, donated,
+     statics, zero_keys) = structure  # fmt: skip
+    lines = [
+        "def check(args, values):",
+        f"    if MOD_MUT[0] != MOD_VERSION or len(args) != {nargs} or TRACING[0]:",
+        "        return None",
+    ]
+    if n_cells or names:
+        lines.append("    try:")
+        for i in range(n_cells):
+            lines += [f"        if id(CELL{i}.cell_contents) != CID{i}:", "            return None"]
+        for j, name in enumerate(names):
+            lines += [f"        if id(GLB[{name!r}]) != GID{j}:", "            return None"]
+        lines += ["    except (ValueError, KeyError):", "        return None"]
+    if bound:
+        lines += [
+            '    a = getattr(BOUND, "__dict__", None)',
+            "    if (tuple(map(id, a.values())) if a else ()) != ATTRS:",
+            "        return None",
+        ]
+    for i in range(nargs):
+        lines += [
+            f"    a = args[{i}]",
+            "    if type(a) is not Tensor and not isinstance(a, Tensor):",
+            "        return None",
+            f"    d{i} = a._data",
+            f"    if type(d{i}) is not Storage or id(d{i}) in STABLE:",
+            "        return None",
+            f"    v = d{i}._v",
+            f"    if v is not LAST[{i}]:",
+            f"        if type(v) is not ARRAY or v.shape != SHAPE{i} or v.dtype != DTYPE{i}:",
+            "            return None",
+            f"        LAST[{i}] = v",
+            f"    if a._requires_grad != RG{i}:",
+            "        return None",
+        ]
+    if nargs > 1:
+        ids = ", ".join(f"id(d{i})" for i in range(nargs))
+        lines += [f"    if len({{{ids}}}) != {nargs}:", "        return None"]
+    for j, n_members in enumerate(opts):
+        same = "".join(f" or GROUPS{j}[{m}] is not MEMBER{j}_{m}" for m in range(n_members))
+        lines += [
+            f'    if (OPT{j}.__dict__.get("_mutation_count", 0) != COUNT{j}',
+            f"            or OPT{j}.state is not STATE{j} or OPT{j}.param_groups is not GROUPS{j}",
+            f"            or len(GROUPS{j}) != {n_members}{same}",
+            f"            or len(STATE{j}) != NSTATE{j}",
+            f"            or sum(map(len, STATE{j}.values())) != NENTRIES{j}):",
+            "        return None",
+        ]
+    for j in range(n_lookups):
+        lines += [f"    if LOOK{j}() is not SD{j}:", "        return None"]
+    for j in range(n_getters):
+        lines += [f"    if GET{j}() is not OBJS[{j}]:", "        return None"]
+    for j in range(n_tensors):
+        lines += [
+            f"    t = TENSORS[{j}]",
+            f"    d, rg = DATA_RG[{j}]",
+            "    if t._data is not d or t._requires_grad != rg:",
+            "        return None",
+        ]
+    for k in range(n_storages):
+        lines += [f"    if STORAGES[{k}]._v is not values[{k}]:", "        return None"]
+    for k in donated:
+        lines += [f"    if getrefcount(values[{k}]) > 3:", "        return None"]
+    lines.append("    del values")
+    for j, has_static in enumerate(statics):
+        lines += [f'    if len(GROUP{j}) != GN{j} or len(GROUP{j}["params"]) != GNP{j}:']
+        lines.append("        return None")
+        if has_static:
+            lines += [f"    if STATIC_OF{j}(GROUP{j}) != STATIC{j}:", "        return None"]
+    if zero_keys:
+        reads = ", ".join(f"ZG{j}.get({key!r})" for j, key in enumerate(zero_keys))
+        lines += [f"    if [{reads}] != ZERO_VALUES:", "        return None"]
+    data = ", ".join(f"d{i}" for i in range(nargs))
+    lines += [
+        "    state = grad_mode._state",
+        "    if state.enabled is not ENABLED:",
+        "        return None",
+        "    if state.autocast is None:",
+        "        if AUTOCAST is not None:",
+        "            return None",
+        "    elif autocast_key(state.autocast) != AUTOCAST:",
+        "        return None",
+        f"    return [{data}]",
+    ]
+    module = builtins.compile("\n".join(lines) + "\n", "<compat.compile guard>", "exec")
+    (code,) = (c for c in module.co_consts if isinstance(c, types.CodeType))
+    return code
 
 
 def _globals_getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -1493,142 +1604,91 @@ class _CompiledFunction:
             f.check = self._fast_check(f)
             self._fast = f
 
-    def _fast_check(self, f: _Fast) -> Callable[[tuple[Any, ...]], list[Any] | None]:
+    def _fast_check(self, f: _Fast) -> Callable[[tuple[Any, ...], list[Any]], list[Any] | None]:
         """The guard of :meth:`_fast_call` as Python code written for this ``f``.
 
         Returns ``check(args, values)`` (``values`` is ``f.values``): the arguments' storages
-        when nothing changed since the last call, else None. The same tests as a loop over ``f``'s lists would make, unrolled
-        (as torch.compile writes its guards): one comparison per closure cell, global,
-        argument, optimizer, state slot and parameter group, with the objects they compare
-        against bound as names of the generated function. A tiny step's whole guard then
-        costs about 2 us instead of 6. The lists the write-back updates in place (``objs``,
-        ``tensors``, ``data_rg``, ``storages``) are read at call time, ``values`` (replaced
-        after each call) is passed in. Nothing in it refers to ``f``: dropping ``f`` (a miss)
-        must release the state values it holds at once, or they would not be donated.
+        when nothing changed since the last call, else None. The same tests as a loop over
+        ``f``'s lists would make, unrolled (as torch.compile writes its guards): one
+        comparison per closure cell, global, argument, optimizer, state slot and parameter
+        group, against objects and values bound as names of the function. A tiny step's
+        whole guard then costs about 2.5 us instead of 6. The lists the write-back updates in
+        place (``objs``, ``tensors``, ``data_rg``, ``storages``) are read at call time;
+        ``values`` (replaced after each call) is passed in.
+
+        The source depends only on the structure (how many of each, the global names, the
+        donated slots, the zero-hyperparameter keys), so its code object is compiled once per
+        structure (:data:`_CHECK_CODE`) and re-arming after a miss (e.g. batches of two shapes
+        alternating) only binds new names. Nothing the function refers to holds ``f`` or the
+        function itself: dropping ``f`` releases everything at once (no reference cycle).
         """
         ns: dict[str, Any] = {
-            "MISS": None,
             "Tensor": Tensor,
             "Storage": _Storage,
             "ARRAY": _ARRAY,
             "TRACING": _TRACING,
             "MOD_MUT": f.mod_mut,
+            "MOD_VERSION": f.mod_version,
             "GLB": self._globals,
             "BOUND": self._bound,
             "STABLE": f.stable_ids,
             "LAST": f.arg_values,
+            "OBJS": f.objs,
+            "TENSORS": f.tensors,
+            "DATA_RG": f.data_rg,
+            "STORAGES": f.storages,
+            "ENABLED": f.enabled,
+            "AUTOCAST": f.autocast,
             "getrefcount": sys.getrefcount,
             "grad_mode": _grad_mode,
             "autocast_key": _autocast_key,
         }
-        lines = [
-            "def check(args, values):",
-            f"    if MOD_MUT[0] != {f.mod_version!r} or len(args) != {f.nargs} or TRACING[0]:",
-            "        return None",
-        ]
         cells, glb = f.guard[0], f.guard[1]
-        if cells or glb:
-            lines.append("    try:")
-            for i, (cell, ident) in enumerate(zip(self._closure, cells, strict=True)):
-                ns[f"CELL{i}"] = cell
-                lines.append(f"        if id(CELL{i}.cell_contents) != {ident}:")
-                lines.append("            return None")
-            for name, ident in zip(self._global_names, glb, strict=True):
-                lines.append(f"        if id(GLB[{name!r}]) != {ident}:")
-                lines.append("            return None")
-            lines.append("    except (ValueError, KeyError):")
-            lines.append("        return None")
+        for i, (cell, ident) in enumerate(zip(self._closure, cells, strict=True)):
+            ns[f"CELL{i}"], ns[f"CID{i}"] = cell, ident
+        for j, ident in enumerate(glb):
+            ns[f"GID{j}"] = ident
         if self._bound is not None:
             ns["ATTRS"] = f.guard[3]
-            lines.append('    a = getattr(BOUND, "__dict__", None)')
-            lines.append("    if (tuple(map(id, a.values())) if a else ()) != ATTRS:")
-            lines.append("        return None")
         for i, (shape, dtype, requires_grad) in enumerate(f.argspec):
-            ns[f"SHAPE{i}"], ns[f"DTYPE{i}"] = shape, dtype
-            lines += [
-                f"    a = args[{i}]",
-                "    if type(a) is not Tensor and not isinstance(a, Tensor):",
-                "        return None",
-                f"    d{i} = a._data",
-                f"    if type(d{i}) is not Storage or id(d{i}) in STABLE:",
-                "        return None",
-                f"    v = d{i}._v",
-                f"    if v is not LAST[{i}]:",
-                f"        if type(v) is not ARRAY or v.shape != SHAPE{i} or v.dtype != DTYPE{i}:",
-                "            return None",
-                f"        LAST[{i}] = v",
-                f"    if a._requires_grad != {requires_grad!r}:",
-                "        return None",
-            ]
-        data = ", ".join(f"d{i}" for i in range(f.nargs))
-        if f.nargs > 1:
-            lines.append(
-                f"    if len({{{', '.join(f'id(d{i})' for i in range(f.nargs))}}}) != {f.nargs}:"
-            )
-            lines.append("        return None")
+            ns[f"SHAPE{i}"], ns[f"DTYPE{i}"], ns[f"RG{i}"] = shape, dtype, requires_grad
         for j, (opt, count, state, groups, members, n_state, n_entries) in enumerate(f.opts):
-            ns[f"OPT{j}"], ns[f"STATE{j}"], ns[f"GROUPS{j}"] = opt, state, groups
-            same = "".join(f" or GROUPS{j}[{m}] is not MEMBER{j}_{m}" for m in range(len(members)))
+            ns[f"OPT{j}"], ns[f"COUNT{j}"], ns[f"STATE{j}"] = opt, count, state
+            ns[f"GROUPS{j}"], ns[f"NSTATE{j}"], ns[f"NENTRIES{j}"] = groups, n_state, n_entries
             for m, member in enumerate(members):
                 ns[f"MEMBER{j}_{m}"] = member
-            lines += [
-                f'    if (OPT{j}.__dict__.get("_mutation_count", 0) != {count!r}',
-                f"            or OPT{j}.state is not STATE{j} or OPT{j}.param_groups is not GROUPS{j}",
-                f"            or len(GROUPS{j}) != {len(members)}{same}",
-                f"            or len(STATE{j}) != {n_state}",
-                f"            or sum(map(len, STATE{j}.values())) != {n_entries}):",
-                "        return None",
-            ]
         for j, (look, st) in enumerate(zip(f.state_lookups, f.state_dicts, strict=True)):
             ns[f"LOOK{j}"], ns[f"SD{j}"] = look, st
-            lines += [f"    if LOOK{j}() is not SD{j}:", "        return None"]
-        ns["OBJS"] = f.objs
         for j, get in enumerate(f.getters):
             ns[f"GET{j}"] = get
-            lines += [f"    if GET{j}() is not OBJS[{j}]:", "        return None"]
-        ns["TENSORS"], ns["DATA_RG"], ns["STORAGES"] = f.tensors, f.data_rg, f.storages
-        for j in range(len(f.tensors)):
-            lines += [
-                f"    t = TENSORS[{j}]",
-                f"    d, rg = DATA_RG[{j}]",
-                "    if t._data is not d or t._requires_grad != rg:",
-                "        return None",
-            ]
-        for k in range(len(f.storages)):
-            lines += [f"    if STORAGES[{k}]._v is not values[{k}]:", "        return None"]
-        for k in f.donated:
-            lines += [f"    if getrefcount(values[{k}]) > 3:", "        return None"]
-        lines.append("    del values")
         for j, (group, n, n_params, static_of, static) in enumerate(f.groups):
-            ns[f"GROUP{j}"] = group
-            lines += [
-                f'    if len(GROUP{j}) != {n} or len(GROUP{j}["params"]) != {n_params}:',
-                "        return None",
-            ]
+            ns[f"GROUP{j}"], ns[f"GN{j}"], ns[f"GNP{j}"] = group, n, n_params
             if static_of is not None:
                 ns[f"STATIC_OF{j}"], ns[f"STATIC{j}"] = static_of, static
-                lines += [f"    if STATIC_OF{j}(GROUP{j}) != STATIC{j}:", "        return None"]
-        if f.zero_places:
-            reads = []
-            for j, (group, key) in enumerate(f.zero_places):
-                ns[f"ZG{j}"] = group
-                reads.append(f"ZG{j}.get({key!r})")
-            ns["ZERO_VALUES"] = f.zero_values
-            lines += [f"    if [{', '.join(reads)}] != ZERO_VALUES:", "        return None"]
-        ns["ENABLED"], ns["AUTOCAST"] = f.enabled, f.autocast
-        lines += [
-            "    state = grad_mode._state",
-            "    if state.enabled is not ENABLED:",
-            "        return None",
-            "    if state.autocast is None:",
-            "        if AUTOCAST is not None:",
-            "            return None",
-            "    elif autocast_key(state.autocast) != AUTOCAST:",
-            "        return None",
-            f"    return [{data}]",
-        ]
-        exec(builtins.compile("\n".join(lines) + "\n", "<compat.compile guard>", "exec"), ns)
-        return ns["check"]
+        for j, (group, _) in enumerate(f.zero_places):
+            ns[f"ZG{j}"] = group
+        ns["ZERO_VALUES"] = f.zero_values
+        structure = (
+            f.nargs,
+            len(cells),
+            tuple(self._global_names),
+            self._bound is not None,
+            tuple(len(members) for _, _, _, _, members, _, _ in f.opts),
+            len(f.state_lookups),
+            len(f.getters),
+            len(f.tensors),
+            len(f.storages),
+            tuple(f.donated),
+            tuple(static_of is not None for _, _, _, static_of, _ in f.groups),
+            tuple(key for _, key in f.zero_places),
+        )
+        code = _CHECK_CODE.get(structure)
+        if code is None:
+            code = _check_code(structure)
+            if len(_CHECK_CODE) >= 256:
+                _CHECK_CODE.clear()
+            _CHECK_CODE[structure] = code
+        return types.FunctionType(code, ns, "check")
 
     def _fast_call(self, f: _Fast, args: tuple[Any, ...]) -> Any:
         """Run the armed program if nothing changed since the last call, else :data:`_MISS`.
@@ -2206,13 +2266,14 @@ class _CompiledFunction:
             return outs if keep is None else [outs[i] for i in keep]
 
         n_given = len(given)
-        # The CPU compiler options of rustorch_fx._xla only for a step with XLA convolutions
-        # (they then use every thread, and the memory-optimised schedule runs each alone).
+        # The CPU compiler options of rustorch_fx._xla only for a step with ungrouped XLA
+        # convolutions (they then use every thread; the memory-optimised schedule runs each
+        # alone).
         # Without them the options change only the schedule, and the default one ran the MLP
         # step of benchmarks/step.py 6-8% faster (three interleaved runs, 2-core CPU).
         jitted = _jit(
             flat_program,
-            tuned=_engine._has_primitive(closed.jaxpr, _CONVOLUTION),
+            tuned=_engine._has_primitive(closed.jaxpr, _CONVOLUTION, _tuned_convolution),
             donate_argnums=tuple(j for j, i in enumerate(used_idx) if i < n_given),
         )
         flat_in = jax.tree_util.tree_leaves((given, kept, hyper, rng))

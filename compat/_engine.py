@@ -246,14 +246,20 @@ def _keeps_residuals(
     return known
 
 
-def _has_primitive(jaxpr: Any, names: frozenset[str]) -> bool:
+def _has_primitive(jaxpr: Any, names: frozenset[str], accept: Any = None) -> bool:
+    """Whether ``jaxpr`` has an equation of a primitive in ``names``.
+
+    Nested jaxprs count (calls, loops, ``cond`` branches); with ``accept``, only equations
+    for which ``accept(eqn)`` holds.
+    """
     for eqn in jaxpr.eqns:
-        if eqn.primitive.name in names:
+        if eqn.primitive.name in names and (accept is None or accept(eqn)):
             return True
         for param in eqn.params.values():
-            inner = getattr(param, "jaxpr", param)
-            if hasattr(inner, "eqns") and _has_primitive(inner, names):
-                return True
+            for inner in param if isinstance(param, tuple | list) else (param,):
+                inner = getattr(inner, "jaxpr", inner)
+                if hasattr(inner, "eqns") and _has_primitive(inner, names, accept):
+                    return True
     return False
 
 

@@ -628,6 +628,37 @@ def test_fast_path_notices_changes_between_calls():
     assert fast._compiles == 3
 
 
+def test_fast_path_check_is_released_on_a_miss_and_its_code_reused():
+    # The generated check holds no reference cycle: a miss frees it (and the state it
+    # names) at once, without the cyclic collector; re-arming for batches of two shapes
+    # reuses the compiled check code (only new names are bound).
+    import gc
+    import weakref
+
+    compat.manual_seed(0)
+    m = _mlp()
+    opt = compat.optim.Adam(m.parameters(), lr=0.1)
+    fast = compat.compile(_step_fn(m, opt))
+    x, y = _data()
+    xs, ys = x[:4].clone(), y[:4].clone()
+    for _ in range(3):
+        fast(x, y)
+    fast(xs, ys)
+    fast(xs, ys)
+    first = fast._fast.check
+    code = first.__code__
+    gone = weakref.ref(first)
+    del first
+    gc.disable()
+    try:
+        fast(x, y)  # another shape: a miss, then re-armed
+        assert gone() is None
+    finally:
+        gc.enable()
+    assert fast._fast.check.__code__ is code
+    assert fast._compiles == 2
+
+
 class _PartlyUsed(nn.Module):
     """An MLP and a layer that only some steps use (its parameters' steps fall behind)."""
 

@@ -249,3 +249,36 @@ def test_only_steps_with_convolutions_get_the_cpu_compiler_options():
     )
     assert type(mlp) is not _xla._CpuJit
     assert (type(cnn) is _xla._CpuJit) == bool(_xla.xla_cpu_compiler_options())
+
+
+def test_grouped_and_transposed_convolutions_do_not_get_the_options_nested_ones_do():
+    import jax
+    from jax import lax
+
+    from compat import _engine
+
+    def tuned(fn, *args):
+        jaxpr = jax.make_jaxpr(fn)(*args).jaxpr
+        return _engine._has_primitive(jaxpr, _compile._CONVOLUTION, _compile._tuned_convolution)
+
+    x, w = np.ones((1, 4, 6, 6), np.float32), np.ones((4, 4, 3, 3), np.float32)
+    dn = ("NCHW", "OIHW", "NCHW")
+
+    def plain(x, w):
+        return lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn)
+
+    def grouped(x, w):
+        return lax.conv_general_dilated(
+            x, w[:, :1], (1, 1), "SAME", dimension_numbers=dn, feature_group_count=4
+        )
+
+    def transposed(x, w):
+        return lax.conv_general_dilated(
+            x, w, (1, 1), ((1, 1), (1, 1)), lhs_dilation=(2, 2), dimension_numbers=dn
+        )
+
+    def in_cond(x, w):
+        return lax.cond(True, plain, lambda x, w: x, x, w)
+
+    assert tuned(plain, x, w) and tuned(in_cond, x, w)
+    assert not tuned(grouped, x, w) and not tuned(transposed, x, w)
