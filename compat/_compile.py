@@ -1175,7 +1175,6 @@ def _fast_args(plan: _Plan, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
 _MISS = object()  # what :meth:`_CompiledFunction._fast_call` returns when its guard fails
 _CELL = operator.attrgetter("cell_contents")
 _DATA_RG = operator.attrgetter("_data", "_requires_grad")
-_CALL = operator.call
 _RAW = operator.attrgetter("_v")
 # The fields of a tensor just made by ``Tensor._wrap`` (``requires_grad`` is checked apart).
 _FRESH = operator.attrgetter("grad", "grad_fn", "_hooks", "_retains", "_acc", "_view")
@@ -1254,6 +1253,8 @@ def _check_code(structure: tuple[Any, ...]) -> types.CodeType:
         ]
     for k in range(n_storages):
         lines += [f"    if STORAGES[{k}]._v is not values[{k}]:", "        return None"]
+    # A donated value must have no holder but its storage, ``values`` and getrefcount's
+    # argument (3): another holder would see its buffer deleted by the call.
     for k in donated:
         lines += [f"    if getrefcount(values[{k}]) > 3:", "        return None"]
     lines.append("    del values")
@@ -2268,9 +2269,9 @@ class _CompiledFunction:
         n_given = len(given)
         # The CPU compiler options of rustorch_fx._xla only for a step with ungrouped XLA
         # convolutions (they then use every thread; the memory-optimised schedule runs each
-        # alone).
-        # Without them the options change only the schedule, and the default one ran the MLP
-        # step of benchmarks/step.py 6-8% faster (three interleaved runs, 2-core CPU).
+        # alone). Without such convolutions the options change only the schedule, and the
+        # default one ran the MLP step of benchmarks/step.py 6-8% faster (three interleaved
+        # runs, 2-core CPU).
         jitted = _jit(
             flat_program,
             tuned=_engine._has_primitive(closed.jaxpr, _CONVOLUTION, _tuned_convolution),

@@ -19,9 +19,10 @@ Two options, each measured on ``benchmarks/layers.py``'s CNN (jax 0.10.2, 2-core
 A program without a convolution gets the same instructions with or without the options (only
 their order may differ; checked by ``tests/test_nn_lowering.py``), but the order can cost: a
 whole MLP training step (benchmarks/step.py) ran 6-8% slower under the memory-optimised
-schedule, so ``compat.compile`` gives the options only to steps containing a convolution. Ungrouped convolutions get
-faster; grouped (depthwise) ones got about 2x slower and transposed ones slightly slower
-(measurements in :mod:`rustorch_fx.nn._conv`), so compat tunes only ungrouped ones.
+schedule. Ungrouped convolutions get faster; grouped (depthwise) ones got about 2x slower and
+transposed ones slightly slower (measurements in :mod:`rustorch_fx.nn._conv`). So compat tunes
+only ungrouped convolution ops, and ``compat.compile`` gives the options only to steps that
+contain an ungrouped, non-transposed convolution.
 
 The options are passed per ``jax.jit`` (``jax.jit(f, compiler_options=...)``), never through
 the global ``XLA_FLAGS``: importing rustorch_fx or compat changes no JAX setting. On GPU or TPU
