@@ -214,7 +214,9 @@ def _forward_vjp(
 
     The pullback is JAX's ``VJP`` object: a pytree of the residuals the backward needs (what
     torch calls the saved tensors), computed once in the forward, so that backward applies it
-    (:func:`_pullback`) instead of running the forward again.
+    (:func:`_pullback`) instead of running the forward again. Residuals that are the op's
+    own inputs are not returned (a :class:`_Residuals` in their place when there are any):
+    the caller rebuilds the pullback with its input values (``_Residuals.rebuild``).
     """
     vkey = (key, diff)
     jitted = _FORWARD_VJP.lookup(vkey)
@@ -225,11 +227,62 @@ def _forward_vjp(
             _, pullback, out = jax.vjp(
                 _differentiable(f, args, diff), *(args[i] for i in diff), has_aux=True
             )
-            return out, pullback
+            return out, _Residuals.of(pullback, args)
 
         jitted = _jit(forward, tuned=_uses_convolution(fn))
         _FORWARD_VJP.store(vkey, jitted)
     return jitted
+
+
+@jax.tree_util.register_pytree_node_class
+class _Residuals:
+    """A pullback without the residuals that are the forward's own inputs.
+
+    A residual that is an input (an LSTM's ``w_hh``, a matmul's operands) would be an output
+    of the forward program equal to one of its (undonated) inputs, which XLA returns as a
+    copy. The forward program returns this instead: the other residuals as leaves, and for
+    each residual of the pullback either the position of the input it is or ``-1`` (the next
+    leaf). :meth:`rebuild` puts the caller's own input values back.
+    """
+
+    __slots__ = ("leaves", "sources", "treedef")
+
+    def __init__(self, leaves: tuple[Any, ...], treedef: Any, sources: tuple[int, ...]) -> None:
+        self.leaves = leaves
+        self.treedef = treedef
+        self.sources = sources
+
+    @classmethod
+    def of(cls, pullback: Any, args: tuple[Any, ...]) -> Any:
+        """``pullback`` with the residuals that are ``args`` (tracers) taken out, if any.
+
+        Weakly typed inputs (Python scalars) stay residuals: the caller's value would be the
+        scalar, not the array the backward was traced for.
+        """
+        leaves, treedef = jax.tree_util.tree_flatten(pullback)
+        where = {
+            id(a): i
+            for i, a in enumerate(args)
+            if isinstance(a, jax.core.Tracer) and not a.aval.weak_type
+        }
+        sources = tuple(where.get(id(leaf), -1) for leaf in leaves)
+        if max(sources, default=-1) < 0:
+            return pullback
+        kept = tuple(leaf for leaf, k in zip(leaves, sources, strict=True) if k < 0)
+        return cls(kept, treedef, sources)
+
+    def rebuild(self, args: Sequence[Any]) -> Any:
+        """The pullback, with the input residuals taken from ``args`` (the forward's inputs)."""
+        kept = iter(self.leaves)
+        leaves = [next(kept) if k < 0 else args[k] for k in self.sources]
+        return jax.tree_util.tree_unflatten(self.treedef, leaves)
+
+    def tree_flatten(self) -> tuple[tuple[Any, ...], tuple[Any, tuple[int, ...]]]:
+        return self.leaves, (self.treedef, self.sources)
+
+    @classmethod
+    def tree_unflatten(cls, aux: tuple[Any, tuple[int, ...]], leaves: Any) -> _Residuals:
+        return cls(tuple(leaves), aux[0], aux[1])
 
 
 def _keeps_residuals(
@@ -503,6 +556,8 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
                 both = _record(fwd, (_forward_vjp, key, diff), raw)
                 if both is not _NOT_LAZY:
                     out, pullback = both
+                    if type(pullback) is _Residuals:
+                        pullback = pullback.rebuild(raw)
         if out is _NOT_LAZY:
             values = [a._data.value if isinstance(a, Tensor) else a for a in args]
             keeps = _KEEPS_RESIDUALS.get(key) if diff else False
@@ -510,6 +565,8 @@ def apply(fn: Callable[..., Any], *args: Any, **static: Any) -> Any:
                 keeps = _keeps_residuals(fn, static, key, tuple(values))
             if keeps:
                 out, pullback = _forward_vjp(fn, static, key, diff)(*values)
+                if type(pullback) is _Residuals:
+                    pullback = pullback.rebuild(values)
             else:
                 out = _forward(fn, static, key)(*values)
     except RusTorchError:
