@@ -161,8 +161,8 @@ def _lstm_activations(pre: jax.Array) -> jax.Array:
 def _with_bias(pre: jax.Array, w: tuple[jax.Array, ...], bias: bool) -> jax.Array:
     """``pre`` plus the step's bias (the weights' last entry) when the steps carry one.
 
-    The sequences add both biases in the loop, inside the step's elementwise pass, rather
-    than to the whole input projection before it: one pass over the ``(T, B, G * H)``
+    The sequences add the input projection's bias in the loop, inside the step's elementwise
+    pass, rather than to the whole projection before it: one pass over the ``(T, B, G * H)``
     projection less per layer (two 8 MB passes, about 1 ms, in the 2-layer LSTM benchmark).
     """
     return pre + w[-1] if bias else pre
@@ -231,12 +231,14 @@ def _rnn_steps(relu: bool, bias: bool = False) -> _Steps:
     return step, saving_step, hoist, tangent_step
 
 
-def _gru_steps(bias: bool) -> _Steps:
+def _gru_steps(bias: bool, input_bias: bool = False) -> _Steps:
+    """The GRU's steps; ``bias``: ``w[1]`` is ``b_hh``; ``input_bias``: ``w[-1]`` is ``b_ih``."""
+
     def parts(xw_t: jax.Array, h: jax.Array, w: tuple[jax.Array, ...]) -> Any:
         hw = _mm(h, w[0])
         if bias:
             hw = hw + w[1]
-        x_r, x_z, x_n = jnp.split(xw_t, 3, axis=-1)
+        x_r, x_z, x_n = jnp.split(_with_bias(xw_t, w, input_bias), 3, axis=-1)
         h_r, h_z, h_n = jnp.split(hw, 3, axis=-1)
         r = jax.nn.sigmoid(x_r + h_r)
         z = jax.nn.sigmoid(x_z + h_z)
@@ -262,7 +264,7 @@ def _gru_steps(bias: bool) -> _Steps:
         d_hw = _mm(h_prev, dw[0])
         if bias:
             d_hw = d_hw + dw[1]
-        dx_r, dx_z, dx_n = jnp.split(d_xw, 3, axis=-1)
+        dx_r, dx_z, dx_n = jnp.split(_with_bias(d_xw, dw, input_bias), 3, axis=-1)
         dh_r, dh_z, dh_n = jnp.split(d_hw, 3, axis=-1)
         return (jnp.concatenate([dx_r + dh_r, dx_z + dh_z, dx_n + r * dh_n], axis=-1),)
 
@@ -658,9 +660,10 @@ def _dropout(x: jax.Array, p: float, key: jax.Array) -> jax.Array:
 #   JAX's partial evaluation keeps it whole (no second forward loop).
 #
 # A recurrence is ``recur(xw, states, weights, *valid) -> (outputs, final_states)`` with ``xw``
-# ``(T, B, G * H)`` (the input projection; GRU: plus ``b_ih``), ``weights`` ``(w_hh,)`` plus
-# ``w_hr`` (LSTM projection) or ``b_hh`` (GRU), then (LSTM and RNN with biases) the sum of
-# both biases, which each step adds (``bias``), and ``valid``
+# ``(T, B, G * H)`` (the input projection, without biases), ``weights`` ``(w_hh,)`` plus
+# ``w_hr`` (LSTM projection) or ``b_hh`` (GRU), then, with biases, what each step adds to its
+# row of the projection (``bias``: LSTM and RNN the sum of both biases, GRU ``b_ih``), and
+# ``valid``
 # ``(T, B, 1)`` booleans when lengths are given (past its length a sequence keeps its state and
 # outputs zeros).
 # --------------------------------------------------------------------------------------------
@@ -671,8 +674,9 @@ def _recurrence(
 ) -> Any:
     """The ``custom_jvp`` recurrence of ``mode`` (cached: one function object per structure).
 
-    ``option`` is the LSTM projection, the GRU's ``b_hh`` or the RNN's ReLU; ``bias`` (LSTM
-    and RNN) that the weights end with the sum of both biases, added in the loop.
+    ``option`` is the LSTM projection, the GRU's ``b_hh`` or the RNN's ReLU; ``bias`` that
+    the weights end with the bias each step adds to its input projection (LSTM and RNN: the
+    sum of both biases; GRU: ``b_ih``).
     """
     key = (mode, option, reverse, masked, unroll, bias)
     recur = _RECURRENCES.get(key)
@@ -681,7 +685,7 @@ def _recurrence(
     if mode == "lstm":
         step, saving_step, hoist, tangent_step = _lstm_steps(option, bias)
     elif mode == "gru":
-        step, saving_step, hoist, tangent_step = _gru_steps(option)
+        step, saving_step, hoist, tangent_step = _gru_steps(option, bias)
     else:
         step, saving_step, hoist, tangent_step = _rnn_steps(option, bias)
     in_place = mode != "gru"
@@ -791,19 +795,18 @@ def _scan_direction(
     b_ih, b_hh = (weights[2], weights[3]) if lay.bias else (None, None)
     xw = _mm(x, w_ih)
     recurrent: tuple[jax.Array, ...] = (w_hh,)
+    # The biases are added in the loop, once per step (see ``_with_bias``).
     if lay.mode == "gru":
         option = lay.bias
-        if lay.bias:  # b_hn stays inside the reset product: b_hh is applied in the loop
-            xw = xw + b_ih
-            recurrent = (w_hh, b_hh)
+        if lay.bias:  # b_hn stays inside the reset product: b_hh separate from b_ih
+            recurrent = (w_hh, b_hh, b_ih)
     else:
         option = lay.proj if lay.mode == "lstm" else lay.mode == "rnn_relu"
         if lay.proj:
             recurrent = (w_hh, weights[-1])
-        if lay.bias:  # both biases add to every gate: once per step, in the loop
+        if lay.bias:  # both biases add to every gate
             recurrent = (*recurrent, b_ih + b_hh)
-    folded = lay.bias and lay.mode != "gru"
-    recur = _recurrence(lay.mode, option, reverse, mask is not None, _unroll(), folded)
+    recur = _recurrence(lay.mode, option, reverse, mask is not None, _unroll(), lay.bias)
     out, final = recur(xw, state, recurrent, *(() if mask is None else (mask,)))
     return out, tuple(final)
 
