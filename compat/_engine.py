@@ -256,8 +256,8 @@ class _Residuals:
     def of(cls, pullback: Any, args: tuple[Any, ...]) -> Any:
         """``pullback`` with the residuals that are ``args`` (tracers) taken out, if any.
 
-        Weakly typed inputs (Python scalars) stay residuals: the caller's value would be the
-        scalar, not the array the backward was traced for.
+        Weakly typed inputs (Python numbers) stay residuals: a scalar costs nothing to return,
+        and the caller's value is a number, not an array.
         """
         leaves, treedef = jax.tree_util.tree_flatten(pullback)
         where = {
@@ -272,9 +272,21 @@ class _Residuals:
         return cls(kept, treedef, sources)
 
     def rebuild(self, args: Sequence[Any]) -> Any:
-        """The pullback, with the input residuals taken from ``args`` (the forward's inputs)."""
+        """The pullback, with the input residuals taken from ``args`` (the forward's inputs).
+
+        An input that is not a JAX array or a pending value (a NumPy array, which its owner
+        may change in place) is copied to a device array, as the program would have returned.
+        """
         kept = iter(self.leaves)
-        leaves = [next(kept) if k < 0 else args[k] for k in self.sources]
+        leaves = []
+        for k in self.sources:
+            if k < 0:
+                leaves.append(next(kept))
+                continue
+            v = args[k]
+            if not isinstance(v, jax.Array) and type(v) is not _Pending:
+                v = jnp.array(v)
+            leaves.append(v)
         return jax.tree_util.tree_unflatten(self.treedef, leaves)
 
     def tree_flatten(self) -> tuple[tuple[Any, ...], tuple[Any, tuple[int, ...]]]:

@@ -601,6 +601,15 @@ def test_input_residuals_of_a_recorded_op_are_its_inputs(lazy, rng):
             leaves = jax.tree_util.tree_leaves(out.grad_fn.pullback)
             assert any(r is _engine._raw_value(w) for r in leaves)
             out.sum().backward()
+        first_x_grad = x.grad
+        # A NumPy input residual is copied, as the program's output was: changing the array
+        # in place after the forward does not change the gradient.
+        x.grad = None
+        w_np = ws.copy()
+        out = _engine.apply(op, x, w_np)
+        w_np[:] = 0.0
+        out.sum().backward()
+        assert_close(x.grad, first_x_grad)
         xt, wt = _t(xs), _t(ws)
         h = xt
         for _ in range(3):
