@@ -238,7 +238,7 @@ def _forward_vjp(
 class _Residuals:
     """A pullback without the residuals that are the forward's own inputs.
 
-    A residual that is an input (an LSTM's ``w_hh``, a matmul's operands) would be an output
+    A residual that is an input (an LSTM's ``w_hh``, a convolution's weight) would be an output
     of the forward program equal to one of its (undonated) inputs, which XLA returns as a
     copy. The forward program returns this instead: the other residuals as leaves, and for
     each residual of the pullback either the position of the input it is or ``-1`` (the next
